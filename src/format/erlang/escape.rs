@@ -1,0 +1,192 @@
+//! Writing values into Erlang literals, and reading template text back out of them.
+//!
+//! Writing is what makes a value come back exactly: charlists and atoms write
+//! every character outside printable ASCII as `\x{H}`, binaries every byte as
+//! `\x{HH}`, and quotes and backslashes get a backslash. A `$` before `{` is
+//! written as `\x{24}` too, so no later tool can mistake a value for a
+//! placeholder. Reading decodes the escapes of a literal's source text; the
+//! resolver uses it to type-check defaults written inside literals.
+
+use std::fmt::Write as _;
+
+/// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
+pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend_from_slice(b"\\\\"),
+            c if c as u32 == quote as u32 => {
+                out.push(b'\\');
+                out.push(quote);
+            }
+            '$' if chars.peek() == Some(&'{') => out.extend_from_slice(b"\\x{24}"),
+            ' '..='~' => out.push(c as u8),
+            c => hex(c as u32, out),
+        }
+    }
+}
+
+/// Appends `bytes` as the inside of a binary's string segment, byte for byte.
+pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'$' if bytes.get(i + 1) == Some(&b'{') => out.extend_from_slice(b"\\x{24}"),
+            b' '..=b'~' => out.push(b),
+            b => hex(b as u32, out),
+        }
+    }
+}
+
+fn hex(code: u32, out: &mut Vec<u8>) {
+    let mut s = String::with_capacity(10);
+    let _ = write!(s, "\\x{{{code:X}}}");
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// The characters a literal's source text stands for (escapes decoded).
+/// Text that is not UTF-8 is taken byte by byte as Latin-1.
+pub fn decode(src: &[u8]) -> Vec<u32> {
+    let text: Vec<u32> = match std::str::from_utf8(src) {
+        Ok(s) => s.chars().map(|c| c as u32).collect(),
+        Err(_) => src.iter().map(|&b| b as u32).collect(),
+    };
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    let at = |i: usize| text.get(i).copied();
+    while i < text.len() {
+        let c = text[i];
+        i += 1;
+        if c != '\\' as u32 {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = at(i) else {
+            out.push(c);
+            break;
+        };
+        i += 1;
+        let ch = |x: u32| char::from_u32(x).unwrap_or('\0');
+        let value = match ch(e) {
+            'b' => 8,
+            'd' => 127,
+            'e' => 27,
+            'f' => 12,
+            'n' => 10,
+            'r' => 13,
+            's' => 32,
+            't' => 9,
+            'v' => 11,
+            '0'..='7' => {
+                let mut v = e - '0' as u32;
+                for _ in 0..2 {
+                    match at(i).map(ch) {
+                        Some(d @ '0'..='7') => {
+                            v = v * 8 + (d as u32 - '0' as u32);
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                v
+            }
+            'x' if at(i) == Some('{' as u32) => {
+                let close = text[i..].iter().position(|&d| d == '}' as u32);
+                let digits: String = match close {
+                    Some(k) => text[i + 1..i + k].iter().map(|&d| ch(d)).collect(),
+                    None => String::new(),
+                };
+                i += close.map_or(0, |k| k + 1);
+                u32::from_str_radix(&digits, 16).unwrap_or(0)
+            }
+            'x' => {
+                let mut v = 0;
+                for _ in 0..2 {
+                    match at(i).map(ch).and_then(|d| d.to_digit(16)) {
+                        Some(d) => {
+                            v = v * 16 + d;
+                            i += 1;
+                        }
+                        None => break,
+                    }
+                }
+                v
+            }
+            '^' => match at(i) {
+                Some(x) => {
+                    i += 1;
+                    x & 31
+                }
+                None => '^' as u32,
+            },
+            _ => e,
+        };
+        out.push(value);
+    }
+    out
+}
+
+/// [`decode`], as UTF-8 (characters that are not Unicode scalars become U+FFFD).
+pub fn decode_utf8(src: &[u8]) -> Vec<u8> {
+    decode(src)
+        .into_iter()
+        .map(|c| char::from_u32(c).unwrap_or('\u{FFFD}'))
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(text: &str) -> String {
+        let mut out = Vec::new();
+        escape_chars(text, b'"', &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn charlist_text_escapes_quotes_backslashes_and_non_ascii() {
+        assert_eq!(chars(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(chars("é\n😀"), r"\x{E9}\x{A}\x{1F600}");
+        assert_eq!(chars("${X} $"), r"\x{24}{X} $");
+    }
+
+    #[test]
+    fn binary_text_escapes_every_byte_outside_printable_ascii() {
+        let mut out = Vec::new();
+        escape_bytes("é\"".as_bytes(), &mut out);
+        assert_eq!(out, br#"\x{C3}\x{A9}\""#);
+        let mut out = Vec::new();
+        escape_bytes(b"\xff\x00", &mut out);
+        assert_eq!(out, br"\x{FF}\x{0}");
+    }
+
+    #[test]
+    fn decoding_reverses_every_escape() {
+        let src = r#"a\"\\\n\t\s\101\x41\x{1F600}\^A\q"#;
+        let want: Vec<u32> = vec![
+            'a' as u32,
+            '"' as u32,
+            '\\' as u32,
+            10,
+            9,
+            32,
+            65,
+            0x41,
+            0x1F600,
+            1,
+            'q' as u32,
+        ];
+        assert_eq!(decode(src.as_bytes()), want);
+    }
+
+    #[test]
+    fn escaped_text_decodes_to_the_original() {
+        let text = "x\"'\\ é 😀 \u{7f}\u{0}${A}";
+        let mut out = Vec::new();
+        escape_chars(text, b'\'', &mut out);
+        assert_eq!(decode_utf8(&out), text.as_bytes());
+    }
+}

@@ -1,0 +1,751 @@
+//! The shape of a config file: exactly one term ending in `.`, and the places
+//! in it where placeholders may stand.
+//!
+//! The parser checks what `file:consult` would accept for a sys.config and, on
+//! the way, records [`Site`]s: literals that hold `${`, byte lists and integer
+//! lists that spell a placeholder (as `mix release` writes strings), and bare
+//! placeholders. It builds no tree; the renderer only needs the sites, in
+//! source order, and copies everything else verbatim.
+
+use std::ops::Range;
+
+use super::lexer::{Kind, LexError, Lexer, Punct, Token};
+use crate::diag::Problem;
+use crate::placeholder::has_placeholder;
+
+/// The kind of text literal a placeholder stands in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// `"..."`: a list of characters.
+    Charlist,
+    /// `'...'`: an atom.
+    Atom,
+    /// `<<"...">>`: bytes.
+    Binary,
+    /// `<<"..."/utf8>>` (or utf16, utf32): characters encoded by the segment type.
+    BinaryUtf,
+}
+
+/// A place where something is substituted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Site {
+    /// Source text of a literal holding `${`.
+    Text {
+        /// The literal's inside, between its quotes.
+        content: Range<usize>,
+        /// What kind of literal it is.
+        context: Context,
+        /// When the literal is all there is of its term (a lone string, a
+        /// binary of one string segment, a quoted atom): that term's span,
+        /// which a typed placeholder filling the literal replaces.
+        whole: Option<Range<usize>>,
+    },
+    /// A binary written as bytes, `<<36,123,...>>`, that spells a placeholder.
+    Bytes {
+        /// The span of the whole binary.
+        span: Range<usize>,
+        /// The bytes it holds.
+        bytes: Vec<u8>,
+        /// The source offset each byte was written at.
+        origins: Vec<usize>,
+    },
+    /// A list of integers, `[36,123,...]`, that spells a placeholder.
+    Codes {
+        /// The span of the whole list.
+        span: Range<usize>,
+        /// The characters it holds, as UTF-8.
+        text: Vec<u8>,
+        /// The source offset of each byte of `text`.
+        origins: Vec<usize>,
+    },
+    /// A placeholder where a term stands.
+    Bare {
+        /// The placeholder's span.
+        span: Range<usize>,
+    },
+    /// `$${` where a term stands: the text `${`.
+    Escape {
+        /// Its span.
+        span: Range<usize>,
+    },
+}
+
+/// Parses a whole template and returns its sites.
+pub fn parse_template(src: &[u8]) -> Result<Vec<Site>, Problem> {
+    let mut p = Parser::new(src, Mode::Template)?;
+    p.file()?;
+    Ok(p.sites)
+}
+
+/// Checks that rendered output is still one term ending in `.`. The error
+/// never describes the text it found, which may be a value.
+pub fn check_output(src: &[u8]) -> Result<(), Problem> {
+    let mut p = Parser::new(src, Mode::Output)?;
+    p.file()
+}
+
+/// Checks that `src` is Erlang term text whose brackets balance: one term, or
+/// several separated by commas, with no comment and nothing else. The message
+/// never describes the text.
+pub fn check_term_run(src: &[u8]) -> Result<(), String> {
+    let fail = |e: Problem| e.message;
+    let mut p = Parser::new(src, Mode::Output).map_err(fail)?;
+    if has_comment(src) {
+        return Err("it holds a `%` comment, which would hide the text after it".into());
+    }
+    loop {
+        p.term().map_err(fail)?;
+        match p.tok.kind {
+            Kind::Punct(Punct::Comma) => p.advance().map_err(fail)?,
+            Kind::End => return Ok(()),
+            _ => return Err("expected `,` or the end after a term".into()),
+        };
+    }
+}
+
+/// True when `src` holds a `%` outside strings and quoted atoms.
+fn has_comment(src: &[u8]) -> bool {
+    let mut lx = Lexer::new(src, false);
+    let mut from = 0;
+    loop {
+        match lx.next_token() {
+            Ok(t) => {
+                if src[from..t.start].contains(&b'%') {
+                    return true;
+                }
+                if t.kind == Kind::End {
+                    return false;
+                }
+                from = t.end;
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Placeholders are tokens, sites are recorded, errors may quote the source.
+    Template,
+    /// Placeholders are plain Erlang, nothing is recorded, errors quote nothing.
+    Output,
+}
+
+/// What a term turned out to be, for the lists and binaries around it.
+enum Shape {
+    /// A plain decimal integer (a candidate character or byte).
+    Small(u32),
+    /// Anything else.
+    Other,
+}
+
+/// A container being read.
+enum Frame {
+    Tuple,
+    /// `value`: the key was read, a value comes next.
+    Map {
+        value: bool,
+    },
+    /// `codes`: the characters so far while every element is a plain integer;
+    /// `at`: where the current element starts; `tail`: after `|`.
+    List {
+        open: usize,
+        codes: Option<(String, Vec<usize>)>,
+        tail: bool,
+        at: usize,
+    },
+}
+
+struct Parser<'s> {
+    src: &'s [u8],
+    lx: Lexer<'s>,
+    tok: Token,
+    mode: Mode,
+    sites: Vec<Site>,
+}
+
+const RESERVED: &[&str] = &[
+    "after", "and", "andalso", "band", "begin", "bnot", "bor", "bsl", "bsr", "bxor", "case",
+    "catch", "cond", "div", "end", "fun", "if", "let", "not", "of", "or", "orelse", "receive",
+    "rem", "try", "when", "xor",
+];
+
+impl<'s> Parser<'s> {
+    fn new(src: &'s [u8], mode: Mode) -> Result<Self, Problem> {
+        let mut lx = Lexer::new(src, mode == Mode::Template);
+        let tok = lx.next_token().map_err(lex_problem)?;
+        Ok(Parser {
+            src,
+            lx,
+            tok,
+            mode,
+            sites: Vec::new(),
+        })
+    }
+
+    fn advance(&mut self) -> Result<Token, Problem> {
+        let next = self.lx.next_token().map_err(lex_problem)?;
+        Ok(std::mem::replace(&mut self.tok, next))
+    }
+
+    fn text(&self, t: Token) -> &'s [u8] {
+        &self.src[t.start..t.end]
+    }
+
+    fn error(&self, expected: &str) -> Problem {
+        let found = match self.mode {
+            Mode::Output => String::new(),
+            Mode::Template => format!(", found {}", self.describe(self.tok)),
+        };
+        Problem::new(self.tok.start, format!("expected {expected}{found}"))
+    }
+
+    fn describe(&self, t: Token) -> String {
+        match t.kind {
+            Kind::End => "the end of the file".into(),
+            Kind::Dot => "`.`".into(),
+            Kind::Punct(_) => format!("`{}`", String::from_utf8_lossy(self.text(t))),
+            Kind::Atom | Kind::Variable if t.end - t.start <= 40 => {
+                let what = if t.kind == Kind::Atom {
+                    "atom"
+                } else {
+                    "variable"
+                };
+                format!("{what} `{}`", String::from_utf8_lossy(self.text(t)))
+            }
+            Kind::Atom => "an atom".into(),
+            Kind::Variable => "a variable".into(),
+            Kind::QuotedAtom => "a quoted atom".into(),
+            Kind::String => "a string".into(),
+            Kind::Char => "a character".into(),
+            Kind::Integer | Kind::Float => "a number".into(),
+            Kind::Placeholder | Kind::EscapedDollar => "a placeholder".into(),
+        }
+    }
+
+    fn expect(&mut self, kind: Kind, expected: &str) -> Result<Token, Problem> {
+        if self.tok.kind == kind {
+            self.advance()
+        } else {
+            Err(self.error(expected))
+        }
+    }
+
+    fn file(&mut self) -> Result<(), Problem> {
+        if self.tok.kind == Kind::End {
+            return Err(Problem::new(
+                0,
+                "the file holds no term; a config file is one term ending in `.`",
+            ));
+        }
+        self.term()?;
+        if self.tok.kind != Kind::Dot {
+            return Err(self.error("`.` after the term"));
+        }
+        self.advance()?;
+        if self.tok.kind != Kind::End {
+            return Err(Problem::new(
+                self.tok.start,
+                "a config file is exactly one term ending in `.`, but more follows",
+            ));
+        }
+        Ok(())
+    }
+
+    /// One term. Containers are tracked on an explicit stack rather than by
+    /// recursion, so nesting is bounded by memory, not by the thread's stack.
+    fn term(&mut self) -> Result<Shape, Problem> {
+        let mut stack: Vec<Frame> = Vec::new();
+        loop {
+            // The start of a term: open a container, or read a whole simple term.
+            let mut shape = match self.tok.kind {
+                Kind::Punct(Punct::LBrace) => {
+                    self.advance()?;
+                    if self.tok.kind != Kind::Punct(Punct::RBrace) {
+                        stack.push(Frame::Tuple);
+                        continue;
+                    }
+                    self.advance()?;
+                    Shape::Other
+                }
+                Kind::Punct(Punct::LBracket) => {
+                    let open = self.advance()?;
+                    if self.tok.kind != Kind::Punct(Punct::RBracket) {
+                        stack.push(Frame::List {
+                            open: open.start,
+                            codes: Some((String::new(), Vec::new())),
+                            tail: false,
+                            at: self.tok.start,
+                        });
+                        continue;
+                    }
+                    self.advance()?;
+                    Shape::Other
+                }
+                Kind::Punct(Punct::Hash) => {
+                    self.advance()?;
+                    self.expect(Kind::Punct(Punct::LBrace), "`{` after `#` (a map)")?;
+                    if self.tok.kind != Kind::Punct(Punct::RBrace) {
+                        stack.push(Frame::Map { value: false });
+                        continue;
+                    }
+                    self.advance()?;
+                    Shape::Other
+                }
+                _ => self.simple_term()?,
+            };
+            // The end of a term: carry on in the container around it, closing
+            // as many containers as end here.
+            loop {
+                let Some(frame) = stack.last_mut() else {
+                    return Ok(shape);
+                };
+                match frame {
+                    Frame::Tuple => match self.tok.kind {
+                        Kind::Punct(Punct::Comma) => {
+                            self.advance()?;
+                            break;
+                        }
+                        Kind::Punct(Punct::RBrace) => {
+                            self.advance()?;
+                            stack.pop();
+                        }
+                        _ => return Err(self.error("`,` or `}` in a tuple")),
+                    },
+                    Frame::Map { value } => match (self.tok.kind, *value) {
+                        (Kind::Punct(Punct::Arrow), false) => {
+                            *value = true;
+                            self.advance()?;
+                            break;
+                        }
+                        (_, false) => return Err(self.error("`=>` in a map")),
+                        (Kind::Punct(Punct::Comma), true) => {
+                            *value = false;
+                            self.advance()?;
+                            break;
+                        }
+                        (Kind::Punct(Punct::RBrace), true) => {
+                            self.advance()?;
+                            stack.pop();
+                        }
+                        _ => return Err(self.error("`,` or `}` in a map")),
+                    },
+                    Frame::List {
+                        open,
+                        codes,
+                        tail,
+                        at,
+                    } => {
+                        // Characters seen so far, while every element is a plain integer.
+                        let element = std::mem::take(codes);
+                        *codes = match (element, &shape, *tail) {
+                            (Some((mut text, mut origins)), Shape::Small(n), false) => {
+                                char::from_u32(*n).map(|c| {
+                                    text.push(c);
+                                    origins.resize(text.len(), *at);
+                                    (text, origins)
+                                })
+                            }
+                            _ => None,
+                        };
+                        match (self.tok.kind, *tail) {
+                            (Kind::Punct(Punct::Comma), false) => {
+                                self.advance()?;
+                                *at = self.tok.start;
+                                break;
+                            }
+                            (Kind::Punct(Punct::Bar), false) => {
+                                self.advance()?;
+                                *tail = true;
+                                *codes = None;
+                                break;
+                            }
+                            (Kind::Punct(Punct::RBracket), _) => {
+                                let open = *open;
+                                let codes = std::mem::take(codes);
+                                let close = self.advance()?;
+                                stack.pop();
+                                self.codes_site(open..close.end, codes);
+                            }
+                            (_, false) => return Err(self.error("`,`, `|` or `]` in a list")),
+                            (_, true) => return Err(self.error("`]` after the tail of a list")),
+                        }
+                    }
+                }
+                shape = Shape::Other;
+            }
+        }
+    }
+
+    /// Records an integer list that spells a placeholder.
+    fn codes_site(&mut self, span: Range<usize>, codes: Option<(String, Vec<usize>)>) {
+        if let Some((text, origins)) = codes
+            && self.mode == Mode::Template
+            && has_placeholder(text.as_bytes())
+        {
+            self.sites.push(Site::Codes {
+                span,
+                text: text.into_bytes(),
+                origins,
+            });
+        }
+    }
+
+    /// A term that is not a tuple, list or map.
+    fn simple_term(&mut self) -> Result<Shape, Problem> {
+        let t = self.tok;
+        match t.kind {
+            Kind::Atom => {
+                let word = self.text(t);
+                if word == b"fun" {
+                    self.advance()?;
+                    return self.external_fun();
+                }
+                if self.mode == Mode::Template && RESERVED.iter().any(|r| r.as_bytes() == word) {
+                    return Err(Problem::new(
+                        t.start,
+                        format!(
+                            "`{}` is a reserved word; quote it to use it as an atom",
+                            String::from_utf8_lossy(word)
+                        ),
+                    ));
+                }
+                self.advance()?;
+                Ok(Shape::Other)
+            }
+            Kind::QuotedAtom => {
+                self.advance()?;
+                self.text_site(t, Context::Atom, Some(t.start..t.end));
+                Ok(Shape::Other)
+            }
+            Kind::String => {
+                let strings = self.strings()?;
+                let whole = (strings.len() == 1).then_some(t.start..t.end);
+                for s in strings {
+                    self.text_site(s, Context::Charlist, whole.clone());
+                }
+                Ok(Shape::Other)
+            }
+            Kind::Integer => {
+                self.advance()?;
+                Ok(small(self.text(t)).map_or(Shape::Other, Shape::Small))
+            }
+            Kind::Char | Kind::Float => {
+                self.advance()?;
+                Ok(Shape::Other)
+            }
+            Kind::Placeholder => {
+                self.advance()?;
+                self.sites.push(Site::Bare {
+                    span: t.start..t.end,
+                });
+                Ok(Shape::Other)
+            }
+            Kind::EscapedDollar => {
+                self.advance()?;
+                self.sites.push(Site::Escape {
+                    span: t.start..t.end,
+                });
+                Ok(Shape::Other)
+            }
+            Kind::Punct(Punct::Minus | Punct::Plus) => {
+                self.advance()?;
+                match self.tok.kind {
+                    Kind::Integer | Kind::Float => {
+                        self.advance()?;
+                        Ok(Shape::Other)
+                    }
+                    _ => Err(self.error("a number after the sign")),
+                }
+            }
+            Kind::Punct(Punct::LtLt) => {
+                self.binary()?;
+                Ok(Shape::Other)
+            }
+            Kind::Variable if self.mode == Mode::Template => Err(Problem::new(
+                t.start,
+                format!(
+                    "{} cannot stand in a config term (variables are not allowed; \
+                     a placeholder is written ${{NAME}})",
+                    self.describe(t)
+                ),
+            )),
+            _ => Err(self.error("a term")),
+        }
+    }
+
+    /// Adjacent string literals, which Erlang joins into one.
+    fn strings(&mut self) -> Result<Vec<Token>, Problem> {
+        let mut strings = vec![self.advance()?];
+        while self.tok.kind == Kind::String {
+            strings.push(self.advance()?);
+        }
+        Ok(strings)
+    }
+
+    fn text_site(&mut self, t: Token, context: Context, whole: Option<Range<usize>>) {
+        if self.mode == Mode::Output {
+            return;
+        }
+        let content = t.start + 1..t.end - 1;
+        if has_placeholder(&self.src[content.clone()]) {
+            self.sites.push(Site::Text {
+                content,
+                context,
+                whole,
+            });
+        }
+    }
+
+    /// `fun M:F/A`, after the `fun`.
+    fn external_fun(&mut self) -> Result<Shape, Problem> {
+        for (i, expected) in ["a module name", "a function name"].into_iter().enumerate() {
+            let t = self.tok;
+            match t.kind {
+                Kind::Atom => {
+                    self.advance()?;
+                }
+                Kind::QuotedAtom => {
+                    self.advance()?;
+                    self.text_site(t, Context::Atom, None);
+                }
+                _ => return Err(self.error(expected)),
+            }
+            if i == 0 {
+                self.expect(Kind::Punct(Punct::Colon), "`:` in `fun M:F/A`")?;
+            }
+        }
+        self.expect(Kind::Punct(Punct::Slash), "`/` in `fun M:F/A`")?;
+        self.expect(Kind::Integer, "an arity in `fun M:F/A`")?;
+        Ok(Shape::Other)
+    }
+
+    /// `<<...>>`: segments of strings or numbers, with optional `:Size` and `/Type`.
+    fn binary(&mut self) -> Result<(), Problem> {
+        let open = self.advance()?;
+        if self.tok.kind == Kind::Punct(Punct::GtGt) {
+            self.advance()?;
+            return Ok(());
+        }
+        // Bytes seen so far, while every segment is a plain byte.
+        let mut bytes: Option<(Vec<u8>, Vec<usize>)> = Some((Vec::new(), Vec::new()));
+        let mut segments = 0;
+        // The first text site of a lone string segment that could make the binary whole.
+        let mut sole_string;
+        loop {
+            segments += 1;
+            let first_site = self.sites.len();
+            let t = self.tok;
+            let mut value = None;
+            let mut lone_string = false;
+            match t.kind {
+                Kind::String => {
+                    let strings = self.strings()?;
+                    lone_string = strings.len() == 1;
+                    for s in strings {
+                        self.text_site(s, Context::Binary, None);
+                    }
+                }
+                Kind::Integer => {
+                    self.advance()?;
+                    value = small(self.text(t)).filter(|&n| n <= 255);
+                }
+                Kind::Char | Kind::Float | Kind::Placeholder | Kind::Punct(Punct::Minus) => {
+                    self.term()?;
+                }
+                _ => return Err(self.error("a string or a number in a binary")),
+            }
+            let mut plain = true;
+            let mut utf = false;
+            if self.tok.kind == Kind::Punct(Punct::Colon) {
+                self.advance()?;
+                plain = false;
+                match self.tok.kind {
+                    Kind::Integer => {
+                        self.advance()?;
+                    }
+                    Kind::Placeholder => {
+                        self.term()?;
+                    }
+                    _ => return Err(self.error("a size after `:` in a binary")),
+                }
+            }
+            if self.tok.kind == Kind::Punct(Punct::Slash) {
+                self.advance()?;
+                loop {
+                    let ty = self.expect(Kind::Atom, "a type after `/` in a binary")?;
+                    let word = self.text(ty);
+                    if matches!(word, b"utf8" | b"utf16" | b"utf32") {
+                        utf = true;
+                    } else {
+                        plain = false;
+                    }
+                    if self.tok.kind == Kind::Punct(Punct::Colon) {
+                        self.advance()?;
+                        self.expect(Kind::Integer, "a unit after `:`")?;
+                        plain = false;
+                    }
+                    if self.tok.kind != Kind::Punct(Punct::Minus) {
+                        break;
+                    }
+                    self.advance()?;
+                }
+            }
+            if utf {
+                for site in &mut self.sites[first_site..] {
+                    if let Site::Text { context, .. } = site {
+                        *context = Context::BinaryUtf;
+                    }
+                }
+            }
+            sole_string = (lone_string && plain && segments == 1).then_some(first_site);
+            bytes = match (bytes, value) {
+                (Some((mut b, mut o)), Some(n)) if plain && !utf => {
+                    b.push(n as u8);
+                    o.push(t.start);
+                    Some((b, o))
+                }
+                _ => None,
+            };
+            match self.tok.kind {
+                Kind::Punct(Punct::Comma) => {
+                    self.advance()?;
+                }
+                Kind::Punct(Punct::GtGt) => break,
+                _ => return Err(self.error("`,` or `>>` in a binary")),
+            }
+        }
+        let close = self.advance()?;
+        let span = open.start..close.end;
+        if segments == 1
+            && let Some(first) = sole_string
+            && let Some(Site::Text { whole, .. }) = self.sites.get_mut(first)
+        {
+            *whole = Some(span.clone());
+        }
+        if let Some((bytes, origins)) = bytes
+            && self.mode == Mode::Template
+            && has_placeholder(&bytes)
+        {
+            self.sites.push(Site::Bytes {
+                span,
+                bytes,
+                origins,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The value of a plain decimal integer literal that could be a character.
+fn small(text: &[u8]) -> Option<u32> {
+    if text.len() > 7 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+fn lex_problem(e: LexError) -> Problem {
+    Problem::new(e.at, e.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sites(src: &str) -> Vec<Site> {
+        parse_template(src.as_bytes()).unwrap()
+    }
+
+    fn error(src: &str) -> String {
+        parse_template(src.as_bytes()).unwrap_err().message
+    }
+
+    #[test]
+    fn real_config_shapes_parse() {
+        let src = r#"
+%% comment ${NOT_A_PLACEHOLDER}
+[{kernel, [{logger, [{handler, default, logger_std_h,
+   #{filters => [{no_sasl, {fun logger_filters:domain/2, {stop, super, [otp, sasl]}}}],
+     level => -1, ratio => 1.5e3, mask => 16#C00053, big => 300_000}}]}]},
+ {app, [<<"bin">>, <<1,2,3>>, <<"x"/utf8, 0:8>>, $a, 'quoted', "a" "b", [a|b], {}]}].
+"#;
+        assert!(sites(src).is_empty());
+    }
+
+    #[test]
+    fn sites_are_found_in_every_context() {
+        let src = r#"[{a, "x${A}"}, {b, <<"${B}">>}, {c, '${C}'}, {d, ${D}},
+ {e, <<36,123,69,125>>}, {f, [36,123,70,125]}, {g, <<"${G}"/utf8>>}, {h, "1" "${H}"}]."#;
+        let found = sites(src);
+        assert_eq!(found.len(), 8);
+        assert!(matches!(
+            &found[0],
+            Site::Text {
+                context: Context::Charlist,
+                whole: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &found[1],
+            Site::Text {
+                context: Context::Binary,
+                whole: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &found[2],
+            Site::Text {
+                context: Context::Atom,
+                ..
+            }
+        ));
+        assert!(matches!(&found[3], Site::Bare { .. }));
+        assert!(matches!(&found[4], Site::Bytes { bytes, .. } if bytes == b"${E}"));
+        assert!(matches!(&found[5], Site::Codes { text, .. } if text == b"${F}"));
+        assert!(matches!(
+            &found[6],
+            Site::Text {
+                context: Context::BinaryUtf,
+                whole: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(&found[7], Site::Text { whole: None, .. }));
+    }
+
+    #[test]
+    fn invalid_files_say_what_was_expected() {
+        assert!(error("[a, b,].").contains("expected a term, found `]`"));
+        assert!(error("{a}. {b}.").contains("exactly one term"));
+        assert!(error("%% only a comment\n").contains("holds no term"));
+        assert!(error("[{port, @PORT@}].").contains("found `@`"));
+        assert!(error("[{a, X}].").contains("variables are not allowed"));
+        assert!(error("[{a, end}].").contains("reserved word"));
+        assert!(error("[a]").contains("`.` after the term"));
+    }
+
+    #[test]
+    fn output_errors_describe_nothing_they_found() {
+        let e = check_output(b"[{a, secret}  x].").unwrap_err();
+        assert!(!e.message.contains("secret") && !e.message.contains("found"));
+    }
+
+    #[test]
+    fn term_runs_must_balance() {
+        assert!(check_term_run(b"1,2,{3}").is_ok());
+        assert!(check_term_run(b"1}, {injected, 2").is_err());
+        assert!(check_term_run(b"").is_err());
+        assert!(check_term_run(b"1 % hidden").is_err());
+        assert!(check_term_run(b"\"50%\"").is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_needs_no_stack() {
+        let n = 100_000;
+        let deep = "[{".repeat(n) + "${X}" + &"}]".repeat(n) + ".";
+        assert_eq!(sites(&deep).len(), 1);
+    }
+}

@@ -1,0 +1,506 @@
+//! Rendering an Erlang term file: each site's placeholders are resolved and
+//! written for the literal they stand in; every other byte is copied as it was.
+//! The result is parsed again, and a file that no longer parses is an error at
+//! the placeholder that broke it.
+
+use std::ops::Range;
+
+use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
+use super::parse::{Context, Site, check_output, check_term_run, parse_template};
+use crate::diag::Problem;
+use crate::format::Found;
+use crate::placeholder::{Part, Placeholder, Template, scan};
+use crate::resolve::{Piece, Resolved, Resolver};
+use crate::types::{Checked, Type};
+
+/// One replacement in the source.
+struct Edit {
+    span: Range<usize>,
+    text: Vec<u8>,
+    /// File offset and name of the first placeholder behind it, to blame.
+    blame: Option<(usize, String)>,
+}
+
+/// Where a site's text came from, to turn its offsets into file offsets.
+enum Origin<'a> {
+    /// The text is the source from this offset on.
+    At(usize),
+    /// The text was decoded; each byte's source offset.
+    Table(&'a [usize]),
+}
+
+impl Origin<'_> {
+    fn locate(&self, local: usize) -> usize {
+        match self {
+            Origin::At(base) => base + local,
+            Origin::Table(t) => t.get(local).or(t.last()).copied().unwrap_or(0),
+        }
+    }
+
+    fn relocate(&self, problems: Vec<Problem>, into: &mut Vec<Problem>) {
+        into.extend(problems.into_iter().map(|mut p| {
+            p.at = self.locate(p.at);
+            p
+        }));
+    }
+}
+
+/// The text of a site in which placeholders are looked for, and where it came from.
+fn site_text<'a>(src: &'a [u8], site: &'a Site) -> Option<(&'a [u8], Origin<'a>)> {
+    match site {
+        Site::Text { content, .. } => Some((&src[content.clone()], Origin::At(content.start))),
+        Site::Bare { span } => Some((&src[span.clone()], Origin::At(span.start))),
+        Site::Bytes { bytes, origins, .. } => Some((bytes, Origin::Table(origins))),
+        Site::Codes { text, origins, .. } => Some((text, Origin::Table(origins))),
+        Site::Escape { .. } => None,
+    }
+}
+
+/// Renders an Erlang term file.
+pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+    let sites = parse_template(src).map_err(|p| vec![p])?;
+    let mut problems = Vec::new();
+    let mut edits = Vec::with_capacity(sites.len());
+    for site in &sites {
+        if let Some(edit) = render_site(src, site, resolver, &mut problems) {
+            edits.push(edit);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (out, placed) = apply(src, &edits);
+    if edits.iter().any(|e| e.blame.is_some())
+        && let Err(p) = check_output(&out)
+    {
+        // Blame the last substitution that starts at or before the error.
+        let culprit = placed
+            .iter()
+            .rev()
+            .find(|(start, blame)| *start <= p.at && blame.is_some())
+            .and_then(|(_, blame)| blame.clone());
+        let (at, name) = culprit.unwrap_or((0, "a placeholder".into()));
+        return Err(vec![Problem::new(
+            at,
+            format!(
+                "the file no longer parses after substituting {name}: {}",
+                p.message
+            ),
+        )]);
+    }
+    Ok(out)
+}
+
+/// Copies `src` with `edits` applied; returns where each edit landed.
+#[allow(clippy::type_complexity)]
+fn apply(src: &[u8], edits: &[Edit]) -> (Vec<u8>, Vec<(usize, Option<(usize, String)>)>) {
+    let grown: usize = edits.iter().map(|e| e.text.len()).sum();
+    let mut out = Vec::with_capacity(src.len() + grown);
+    let mut placed = Vec::with_capacity(edits.len());
+    let mut cursor = 0;
+    for e in edits {
+        out.extend_from_slice(&src[cursor..e.span.start]);
+        placed.push((out.len(), e.blame.clone()));
+        out.extend_from_slice(&e.text);
+        cursor = e.span.end;
+    }
+    out.extend_from_slice(&src[cursor..]);
+    (out, placed)
+}
+
+fn render_site(
+    src: &[u8],
+    site: &Site,
+    resolver: &mut Resolver<'_>,
+    problems: &mut Vec<Problem>,
+) -> Option<Edit> {
+    let (text, origin) = match site_text(src, site) {
+        Some(found) => found,
+        None => {
+            let Site::Escape { span } = site else {
+                return None;
+            };
+            return Some(Edit {
+                span: span.clone(),
+                text: b"${".to_vec(),
+                blame: None,
+            });
+        }
+    };
+    let mut local = Vec::new();
+    let template = scan(text, &mut local);
+    let blame = first_placeholder(&template).map(|p| (origin.locate(p.start), p.name.to_owned()));
+    let result = match site {
+        Site::Text {
+            content,
+            context,
+            whole,
+        } => render_text(
+            &template,
+            *context,
+            whole.as_ref(),
+            content,
+            resolver,
+            &mut local,
+        ),
+        Site::Bare { span } => {
+            let p = template.sole_placeholder()?;
+            let r = resolver.resolve(p, Type::Term, &identity, &mut local);
+            r.and_then(|r| term_text(&r, &r.logical(&identity), p, &mut local))
+                .map(|text| (span.clone(), text))
+        }
+        Site::Bytes { span, .. } => render_decoded(&template, false, span, resolver, &mut local),
+        Site::Codes { span, .. } => render_decoded(&template, true, span, resolver, &mut local),
+        Site::Escape { .. } => None,
+    };
+    origin.relocate(local, problems);
+    result.map(|(span, text)| Edit { span, text, blame })
+}
+
+fn first_placeholder<'a, 't>(t: &'a Template<'t>) -> Option<&'a Placeholder<'t>> {
+    t.parts.iter().find_map(|p| match p {
+        Part::Placeholder(p) => Some(p),
+        Part::Text(_) => None,
+    })
+}
+
+fn identity(b: &[u8]) -> Vec<u8> {
+    b.to_vec()
+}
+
+/// Template text inside a binary without a UTF type stands for bytes.
+fn decode_bytes(b: &[u8]) -> Vec<u8> {
+    decode(b)
+        .into_iter()
+        .flat_map(|c| match char::from_u32(c) {
+            Some(ch) if c > 255 => ch.to_string().into_bytes(),
+            _ => vec![c as u8],
+        })
+        .collect()
+}
+
+/// True when a typed placeholder filling a whole literal of this context
+/// replaces the literal with a term of another kind.
+fn converts(ty: Type, context: Context) -> bool {
+    match ty {
+        Type::String => false,
+        Type::Binary => !matches!(context, Context::Binary | Context::BinaryUtf),
+        Type::Charlist => context != Context::Charlist,
+        Type::Atom => context != Context::Atom,
+        Type::Int | Type::Port | Type::Float | Type::Bool | Type::Term => true,
+    }
+}
+
+fn render_text(
+    template: &Template<'_>,
+    context: Context,
+    whole: Option<&Range<usize>>,
+    content: &Range<usize>,
+    resolver: &mut Resolver<'_>,
+    problems: &mut Vec<Problem>,
+) -> Option<(Range<usize>, Vec<u8>)> {
+    let decode: &dyn Fn(&[u8]) -> Vec<u8> = match context {
+        Context::Binary => &decode_bytes,
+        _ => &decode_utf8,
+    };
+    if let (Some(whole), Some(p)) = (whole, template.sole_placeholder())
+        && resolver
+            .declared_type(p)
+            .is_some_and(|ty| converts(ty, context))
+    {
+        let r = resolver.resolve(p, Type::String, decode, problems)?;
+        let text = term_text(&r, &r.logical(decode), p, problems)?;
+        return Some((whole.clone(), text));
+    }
+    let mut out = Vec::with_capacity(content.len() + 16);
+    let mut ok = true;
+    for part in &template.parts {
+        match part {
+            Part::Text(t) => out.extend_from_slice(t),
+            Part::Placeholder(p) => {
+                let Some(r) = resolver.resolve(p, Type::String, decode, problems) else {
+                    ok = false;
+                    continue;
+                };
+                if let Checked::Canonical(c) = &r.checked {
+                    out.extend_from_slice(c.as_bytes());
+                    continue;
+                }
+                for piece in &r.pieces {
+                    match piece {
+                        Piece::Template(t) => out.extend_from_slice(t),
+                        Piece::Value(v) => {
+                            ok &= write_value(v, context, p, &mut out, problems);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if ok && context == Context::Atom {
+        let chars = decode(&out).len();
+        if chars > crate::types::MAX_ATOM_CHARS
+            && let Some(p) = first_placeholder(template)
+        {
+            problems.push(Problem::new(
+                p.start,
+                format!(
+                    "the atom holds {chars} characters after substituting {}; at most {} are allowed",
+                    p.name,
+                    crate::types::MAX_ATOM_CHARS
+                ),
+            ));
+            ok = false;
+        }
+    }
+    ok.then(|| (content.clone(), out))
+}
+
+/// Writes a value escaped for the literal it stands in.
+fn write_value(
+    value: &[u8],
+    context: Context,
+    p: &Placeholder<'_>,
+    out: &mut Vec<u8>,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let quote = match context {
+        Context::Binary => {
+            escape_bytes(value, out);
+            return true;
+        }
+        Context::Atom => b'\'',
+        Context::Charlist | Context::BinaryUtf => b'"',
+    };
+    match std::str::from_utf8(value) {
+        Ok(text) => {
+            escape_chars(text, quote, out);
+            true
+        }
+        Err(_) => {
+            problems.push(not_utf8(p, context));
+            false
+        }
+    }
+}
+
+fn not_utf8(p: &Placeholder<'_>, context: Context) -> Problem {
+    let needs = match context {
+        Context::Atom => "an atom",
+        Context::BinaryUtf => "a /utf8 binary",
+        Context::Charlist | Context::Binary => "a charlist",
+    };
+    Problem::new(
+        p.start,
+        format!(
+            "{} is not valid UTF-8, which {needs} needs (a plain binary takes any bytes)",
+            p.name
+        ),
+    )
+}
+
+/// A binary written as bytes, or an integer list: decoded text re-emitted as a
+/// binary (`<<"...">>`) or a charlist (`"..."`) literal.
+fn render_decoded(
+    template: &Template<'_>,
+    chars: bool,
+    span: &Range<usize>,
+    resolver: &mut Resolver<'_>,
+    problems: &mut Vec<Problem>,
+) -> Option<(Range<usize>, Vec<u8>)> {
+    let context = if chars {
+        Context::Charlist
+    } else {
+        Context::Binary
+    };
+    if let Some(p) = template.sole_placeholder()
+        && resolver
+            .declared_type(p)
+            .is_some_and(|ty| converts(ty, context))
+    {
+        let r = resolver.resolve(p, Type::String, &identity, problems)?;
+        let text = term_text(&r, &r.logical(&identity), p, problems)?;
+        return Some((span.clone(), text));
+    }
+    let mut value = Vec::new();
+    let mut ok = true;
+    for part in &template.parts {
+        match part {
+            Part::Text(t) => value.extend_from_slice(t),
+            Part::Placeholder(p) => match resolver.resolve(p, Type::String, &identity, problems) {
+                Some(r) => match r.checked {
+                    Checked::Canonical(c) => value.extend_from_slice(c.as_bytes()),
+                    Checked::AsIs => value.extend(r.logical(&identity)),
+                },
+                None => ok = false,
+            },
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let mut out = Vec::with_capacity(value.len() + 8);
+    if chars {
+        let Ok(text) = std::str::from_utf8(&value) else {
+            problems.push(not_utf8(first_placeholder(template)?, context));
+            return None;
+        };
+        out.push(b'"');
+        escape_chars(text, b'"', &mut out);
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(b"<<\"");
+        escape_bytes(&value, &mut out);
+        out.extend_from_slice(b"\">>");
+    }
+    Some((span.clone(), out))
+}
+
+/// The Erlang term a typed value becomes when it stands alone.
+fn term_text(
+    r: &Resolved<'_>,
+    logical: &[u8],
+    p: &Placeholder<'_>,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<u8>> {
+    if let Checked::Canonical(c) = &r.checked {
+        return Some(c.clone().into_bytes());
+    }
+    let quoted = |quote: u8, context: Context, problems: &mut Vec<Problem>| {
+        let Ok(text) = std::str::from_utf8(logical) else {
+            problems.push(not_utf8(p, context));
+            return None;
+        };
+        let mut out = vec![quote];
+        escape_chars(text, quote, &mut out);
+        out.push(quote);
+        Some(out)
+    };
+    match r.ty {
+        Type::Atom => quoted(b'\'', Context::Atom, problems),
+        Type::String | Type::Charlist => quoted(b'"', Context::Charlist, problems),
+        Type::Binary => {
+            let mut out = b"<<\"".to_vec();
+            escape_bytes(logical, &mut out);
+            out.extend_from_slice(b"\">>");
+            Some(out)
+        }
+        Type::Term | Type::Int | Type::Port | Type::Float | Type::Bool => {
+            match check_term_run(logical) {
+                Ok(()) => Some(logical.to_vec()),
+                Err(why) => {
+                    problems.push(Problem::new(
+                        p.start,
+                        format!("{} is not Erlang term text: {why}", p.name),
+                    ));
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Every placeholder of a term file, for `vars` and `check`.
+pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+    let sites = parse_template(src).map_err(|p| vec![p])?;
+    let mut problems = Vec::new();
+    let mut found = Vec::new();
+    for site in &sites {
+        let Some((text, origin)) = site_text(src, site) else {
+            continue;
+        };
+        let context_type = match site {
+            Site::Bare { .. } => Type::Term,
+            _ => Type::String,
+        };
+        let mut local = Vec::new();
+        let template = scan(text, &mut local);
+        crate::format::collect(&template, context_type, &|at| origin.locate(at), &mut found);
+        origin.relocate(local, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(found)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::Env;
+    use std::collections::HashMap;
+
+    fn render_with(src: &str, vars: &[(&str, &[u8])]) -> Result<String, Vec<String>> {
+        let env = Env::from_pairs(vars.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
+        let types = HashMap::new();
+        let mut resolver = Resolver::new(&env, &types);
+        render(src.as_bytes(), &mut resolver)
+            .map(|b| String::from_utf8(b).unwrap())
+            .map_err(|ps| ps.into_iter().map(|p| p.message).collect())
+    }
+
+    #[test]
+    fn untouched_bytes_are_kept() {
+        let src = "%% header ${X}\n[{a,  \"x${V}y\" }, %% ${Y}\n {b, <<\"${V}\"/utf8>>}].\n";
+        let out = render_with(src, &[("V", b"v")]).unwrap();
+        assert_eq!(
+            out,
+            "%% header ${X}\n[{a,  \"xvy\" }, %% ${Y}\n {b, <<\"v\"/utf8>>}].\n"
+        );
+    }
+
+    #[test]
+    fn typed_whole_literals_become_terms() {
+        let src =
+            r#"[{port, "${PORT:port}"}, {b, <<"${D:bool}">>}, {n, '${N:int}'}, {f, ${F:float}}]."#;
+        let out = render_with(
+            src,
+            &[("PORT", b"4000"), ("D", b"yes"), ("N", b"-3"), ("F", b"3")],
+        )
+        .unwrap();
+        assert_eq!(out, "[{port, 4000}, {b, true}, {n, -3}, {f, 3.0}].");
+    }
+
+    #[test]
+    fn mix_release_byte_lists_are_rendered_as_text() {
+        let src = "[{a, <<36,123,85,125>>}, {b, [36,123,85,125]}, {c, <<36,123,80,58,112,111,114,116,125>>}].";
+        let out = render_with(src, &[("U", "é\"".as_bytes()), ("P", b"80")]).unwrap();
+        assert_eq!(
+            out,
+            r#"[{a, <<"\x{C3}\x{A9}\"">>}, {b, "\x{E9}\""}, {c, 80}]."#
+        );
+    }
+
+    #[test]
+    fn bare_values_may_not_break_the_structure() {
+        let errs = render_with("[{a, ${A}}].", &[("A", b"1}, {injected, 2")]).unwrap_err();
+        assert!(errs[0].contains("A is not Erlang term text"), "{errs:?}");
+        let out = render_with("[{ip, {${IP:-127,0,0,1}}}].", &[]).unwrap();
+        assert_eq!(out, "[{ip, {127,0,0,1}}].");
+    }
+
+    #[test]
+    fn a_value_that_breaks_the_file_is_blamed() {
+        let errs = render_with("[<<1:${A}>>].", &[("A", b"{a}")]).unwrap_err();
+        assert!(errs[0].contains("after substituting A"), "{errs:?}");
+    }
+
+    #[test]
+    fn non_utf8_values_fit_binaries_only() {
+        let out = render_with("[<<\"${A}\">>].", &[("A", b"\xff")]).unwrap();
+        assert_eq!(out, r#"[<<"\x{FF}">>]."#);
+        let errs = render_with("[\"${A}\", '${A}'].", &[("A", b"\xff")]).unwrap_err();
+        assert_eq!(errs.len(), 2);
+    }
+
+    #[test]
+    fn all_problems_are_reported_at_once() {
+        let errs = render_with(
+            "[{a, \"${A}\"}, {b, ${B:int}}, {c, <<\"${C:port}\">>}].",
+            &[("B", b"x"), ("C", b"70000")],
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 3, "{errs:?}");
+    }
+}

@@ -1,0 +1,126 @@
+//! The formats of SPEC §3, chosen by a template's name: Erlang term files,
+//! argument files and plain text. Each renders a template with a resolver and
+//! lists its placeholders; none of them reads or writes files.
+
+pub mod args;
+pub mod erlang;
+pub mod text;
+
+use std::path::Path;
+
+use crate::diag::Problem;
+use crate::placeholder::{Fallback, Part, Template};
+use crate::resolve::Resolver;
+use crate::types::Type;
+
+/// How a template is read and how values are written into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `*.config`, `*.config.src`: Erlang terms.
+    Erlang,
+    /// `vm.args`, `vm.args.src`, `*.args`: arguments as `erl -args_file` reads them.
+    Args,
+    /// Anything else: plain text.
+    Text,
+}
+
+impl Format {
+    /// The format a file's name implies.
+    pub fn of(path: &Path) -> Format {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let name = name.strip_suffix(".src").unwrap_or(&name);
+        if name.ends_with(".config") {
+            Format::Erlang
+        } else if name == "vm.args" || name.ends_with(".args") {
+            Format::Args
+        } else {
+            Format::Text
+        }
+    }
+
+    /// Renders `src`; every problem found, or the rendered bytes.
+    pub fn render(self, src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+        match self {
+            Format::Erlang => erlang::render(src, resolver),
+            Format::Args => args::render(src, resolver),
+            Format::Text => text::render(src, resolver),
+        }
+    }
+
+    /// Every placeholder in `src`, nested ones included, in order of position.
+    pub fn placeholders(self, src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+        match self {
+            Format::Erlang => erlang::placeholders(src),
+            Format::Args => args::placeholders(src),
+            Format::Text => text::placeholders(src),
+        }
+    }
+}
+
+/// A placeholder as `vars` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The variable.
+    pub name: String,
+    /// The type written in the template, if any.
+    pub ty: Option<Type>,
+    /// The type an untyped placeholder has where it stands (`term` when bare in
+    /// an Erlang file, else `string`).
+    pub context_type: Type,
+    /// The default text as written, if any.
+    pub default: Option<String>,
+    /// True when no default applies.
+    pub required: bool,
+    /// Byte offset of the `$` in the template file.
+    pub at: usize,
+}
+
+/// Adds every placeholder of `template` to `out`, nested ones after the
+/// placeholder whose default holds them. `locate` maps offsets to the file.
+pub fn collect(
+    template: &Template<'_>,
+    context_type: Type,
+    locate: &dyn Fn(usize) -> usize,
+    out: &mut Vec<Found>,
+) {
+    for part in &template.parts {
+        let Part::Placeholder(p) = part else { continue };
+        out.push(Found {
+            name: p.name.to_owned(),
+            ty: p.ty,
+            context_type,
+            default: p
+                .default_raw()
+                .map(|d| String::from_utf8_lossy(d).into_owned()),
+            required: !matches!(p.fallback, Some(Fallback::Default { .. })),
+            at: locate(p.start),
+        });
+        if let Some(Fallback::Default { text, .. }) = &p.fallback {
+            collect(text, Type::String, locate, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_follows_the_name() {
+        for (name, f) in [
+            ("sys.config", Format::Erlang),
+            ("sys.config.src", Format::Erlang),
+            ("releases/1/extra.config", Format::Erlang),
+            ("vm.args", Format::Args),
+            ("vm.args.src", Format::Args),
+            ("prod.args", Format::Args),
+            ("app.env", Format::Text),
+            ("zotonic.config.in", Format::Text),
+        ] {
+            assert_eq!(Format::of(Path::new(name)), f, "{name}");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Plain text templates: `${...}` expanded with no escaping at all.
+
+use crate::diag::Problem;
+use crate::format::Found;
+use crate::placeholder::{Part, scan};
+use crate::resolve::{Piece, Resolver};
+use crate::types::{Checked, Type};
+
+/// Renders a text template.
+pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let template = scan(src, &mut problems);
+    let mut out = Vec::with_capacity(src.len());
+    let identity = |b: &[u8]| b.to_vec();
+    for part in &template.parts {
+        match part {
+            Part::Text(t) => out.extend_from_slice(t),
+            Part::Placeholder(p) => {
+                if let Some(r) = resolver.resolve(p, Type::String, &identity, &mut problems) {
+                    match r.checked {
+                        Checked::Canonical(c) => out.extend_from_slice(c.as_bytes()),
+                        Checked::AsIs => {
+                            for piece in r.pieces {
+                                match piece {
+                                    Piece::Template(t) => out.extend_from_slice(t),
+                                    Piece::Value(v) => out.extend_from_slice(&v),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Every placeholder of a text template.
+pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let template = scan(src, &mut problems);
+    let mut found = Vec::new();
+    crate::format::collect(&template, Type::String, &|at| at, &mut found);
+    if problems.is_empty() {
+        Ok(found)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::Env;
+    use std::collections::HashMap;
+
+    #[test]
+    fn values_are_inserted_as_they_are() {
+        let env = Env::from_pairs([("A".to_string(), b"'\"\\ ${B}".to_vec())]);
+        let types = HashMap::new();
+        let mut r = Resolver::new(&env, &types);
+        let out = render(b"x=${A} $${A} ${P:port:-80}", &mut r).unwrap();
+        assert_eq!(out, b"x='\"\\ ${B} ${A} 80");
+    }
+}

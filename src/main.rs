@@ -1,0 +1,336 @@
+//! launch: renders an Erlang/Elixir release's configuration from the
+//! environment, then runs the release. This file parses the command line,
+//! picks the mode and maps every outcome to an exit code (SPEC §6).
+
+mod cli;
+mod diag;
+mod format;
+mod output;
+mod placeholder;
+mod release;
+mod resolve;
+mod supervise;
+mod templates;
+mod types;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+
+use crate::cli::{Cli, Mode, TemplateArgs};
+use crate::diag::say;
+use crate::output::{OutDir, WriteError};
+use crate::resolve::{Env, Resolver};
+use crate::templates::{Role, TemplateError, TemplateFile};
+use crate::types::Type;
+
+/// Exit codes of launch itself.
+mod code {
+    pub const USAGE: u8 = 64;
+    pub const CANT_CREATE: u8 = 73;
+    pub const CONFIG: u8 = 78;
+}
+
+/// How much launch says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Log {
+    /// Problems only.
+    Quiet,
+    /// Problems and one line of outcome.
+    Normal,
+    /// What launch does, step by step.
+    Verbose,
+}
+
+impl Log {
+    fn from_args(args: &TemplateArgs) -> Log {
+        if args.quiet {
+            return Log::Quiet;
+        }
+        if args.verbose {
+            return Log::Verbose;
+        }
+        match std::env::var("LAUNCH_LOG").as_deref() {
+            Ok("quiet") => Log::Quiet,
+            Ok("verbose") => Log::Verbose,
+            _ => Log::Normal,
+        }
+    }
+}
+
+/// Why launch stopped before doing its job.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Templates(#[from] TemplateError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+impl Failure {
+    fn code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) | Failure::Templates(TemplateError::Usage(_)) => code::USAGE,
+            Failure::Templates(TemplateError::Problems { .. }) => code::CONFIG,
+            Failure::Write(_) => code::CANT_CREATE,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+                _ => ExitCode::from(code::USAGE),
+            };
+        }
+    };
+    let log = Log::from_args(&cli.templates);
+    match run(cli, log) {
+        Ok(code) => code,
+        Err(failure) => {
+            say(&failure);
+            ExitCode::from(failure.code())
+        }
+    }
+}
+
+fn run(cli: Cli, log: Log) -> Result<ExitCode, Failure> {
+    let env = Env::from_process();
+    let types: HashMap<String, Type> = cli.templates.types.iter().cloned().collect();
+    let mut resolver = Resolver::new(&env, &types);
+    let args = &cli.templates;
+    let mode = match cli.mode {
+        Some(mode) => mode,
+        None if cli.command.is_empty() => {
+            return Err(Failure::Usage(
+                "nothing to do: give a COMMAND to run, or one of render, check, vars (see --help)"
+                    .into(),
+            ));
+        }
+        None => {
+            let files = load(args, &cli.command, log)?;
+            let rendered = templates::render_all(&files, &mut resolver)?;
+            return main_job(args, &cli.command, &files, rendered, log);
+        }
+    };
+    if let Mode::Render { stdout: false } = mode
+        && args.out_dir.is_none()
+    {
+        return Err(Failure::Usage(
+            "render needs --out-dir DIR (or LAUNCH_OUT_DIR) or --stdout".into(),
+        ));
+    }
+    let files = load(args, &[], log)?;
+    match mode {
+        Mode::Render { stdout } => {
+            let rendered = templates::render_all(&files, &mut resolver)?;
+            if stdout {
+                print_rendered(&files, &rendered);
+            } else if let Some(dir) = &args.out_dir {
+                let out = OutDir::at(dir)?;
+                for (file, bytes) in files.iter().zip(&rendered) {
+                    let path = out.write(&file.out_name, bytes)?;
+                    if log >= Log::Normal {
+                        say(format_args!(
+                            "rendered {} to {}",
+                            file.display(),
+                            path.display()
+                        ));
+                    }
+                }
+            }
+        }
+        Mode::Check => {
+            templates::render_all(&files, &mut resolver)?;
+            if log >= Log::Normal {
+                let count = templates::placeholders(&files)?.len();
+                say(format_args!(
+                    "ok: {count} placeholder{} in {} file{} resolved",
+                    if count == 1 { "" } else { "s" },
+                    files.len(),
+                    if files.len() == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        Mode::Vars { json } => {
+            let found = templates::placeholders(&files)?;
+            let vars = aggregate(found, &env, &types);
+            print_vars(&vars, json);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the templates, saying once when there are none.
+fn load(
+    args: &TemplateArgs,
+    command: &[std::ffi::OsString],
+    log: Log,
+) -> Result<Vec<TemplateFile>, Failure> {
+    let files = templates::load(templates::select(args, command))?;
+    if files.is_empty() && log >= Log::Normal {
+        say(
+            "no templates: no --sys-config, --vm-args or --file, and no release found to take them from",
+        );
+    }
+    Ok(files)
+}
+
+/// Writes rendered files to stdout; with more than one, each after a
+/// `==> NAME <==` header line, as `head` and `tail` do.
+fn print_rendered(files: &[TemplateFile], rendered: &[Vec<u8>]) {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (i, (file, bytes)) in files.iter().zip(rendered).enumerate() {
+        if files.len() > 1 {
+            let gap = if i == 0 { "" } else { "\n" };
+            let _ = writeln!(out, "{gap}==> {} <==", file.display());
+        }
+        let _ = out.write_all(bytes);
+    }
+    let _ = out.flush();
+}
+
+/// One variable as `vars` reports it (SPEC §7).
+#[derive(Debug, serde::Serialize)]
+struct Var {
+    name: String,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    default: Option<String>,
+    required: bool,
+    set: bool,
+    locations: Vec<String>,
+}
+
+/// One entry per variable, in order of first appearance.
+fn aggregate(
+    found: Vec<(&TemplateFile, format::Found)>,
+    env: &Env,
+    types: &HashMap<String, Type>,
+) -> Vec<Var> {
+    let mut vars: Vec<Var> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut explicit_type: Vec<bool> = Vec::new();
+    let mut lines: HashMap<*const TemplateFile, diag::LineIndex> = HashMap::new();
+    for (file, f) in found {
+        let lines = lines
+            .entry(file as *const TemplateFile)
+            .or_insert_with(|| diag::LineIndex::new(&file.src));
+        let location = format!("{}:{}", file.display(), lines.locate(&file.src, f.at));
+        let declared = f.ty.or_else(|| types.get(&f.name).copied());
+        let i = *index.entry(f.name.clone()).or_insert_with(|| {
+            vars.push(Var {
+                name: f.name.clone(),
+                ty: declared.unwrap_or(f.context_type).name(),
+                default: None,
+                required: false,
+                set: env.provides(&f.name),
+                locations: Vec::new(),
+            });
+            explicit_type.push(declared.is_some());
+            vars.len() - 1
+        });
+        let var = &mut vars[i];
+        if !explicit_type[i]
+            && let Some(ty) = declared
+        {
+            var.ty = ty.name();
+            explicit_type[i] = true;
+        }
+        if var.default.is_none() {
+            var.default = f.default;
+        }
+        var.required |= f.required;
+        var.locations.push(location);
+    }
+    vars
+}
+
+fn print_vars(vars: &[Var], json: bool) {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        let _ = serde_json::to_writer_pretty(&mut out, vars);
+        let _ = writeln!(out);
+        return;
+    }
+    let width = vars.iter().map(|v| v.name.len()).max().unwrap_or(4).max(4);
+    let _ = writeln!(
+        out,
+        "{:width$}  {:8}  {:8}  {:3}  DEFAULT",
+        "NAME", "TYPE", "REQUIRED", "SET"
+    );
+    for v in vars {
+        let _ = writeln!(
+            out,
+            "{:width$}  {:8}  {:8}  {:3}  {}",
+            v.name,
+            v.ty,
+            if v.required { "yes" } else { "no" },
+            if v.set { "yes" } else { "no" },
+            v.default.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+/// Renders into the out dir, points the release at the files, runs COMMAND.
+fn main_job(
+    args: &TemplateArgs,
+    command: &[std::ffi::OsString],
+    files: &[TemplateFile],
+    rendered: Vec<Vec<u8>>,
+    log: Log,
+) -> Result<ExitCode, Failure> {
+    // A private directory removed when launch exits, unless one was given.
+    let private = match &args.out_dir {
+        Some(_) => None,
+        None => Some(
+            tempfile::Builder::new()
+                .prefix("launch.")
+                .tempdir()
+                .map_err(|source| WriteError {
+                    path: std::env::temp_dir().display().to_string(),
+                    source,
+                })?,
+        ),
+    };
+    let dir = match (&args.out_dir, &private) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(tmp)) => tmp.path().to_path_buf(),
+        (None, None) => unreachable!("a private directory is made when none is given"),
+    };
+    let out = OutDir::at(&dir)?;
+    let mut written = Vec::new();
+    for (file, bytes) in files.iter().zip(rendered) {
+        let path = out.write(&file.out_name, &bytes)?;
+        if log >= Log::Verbose {
+            say(format_args!(
+                "rendered {} to {}",
+                file.display(),
+                path.display()
+            ));
+        }
+        written.push((file.role, path));
+    }
+    let sys_config = written
+        .iter()
+        .find(|(r, _)| *r == Role::SysConfig)
+        .map(|(_, p)| p.as_path());
+    let vm_args = written
+        .iter()
+        .find(|(r, _)| *r == Role::VmArgs)
+        .map(|(_, p)| p.as_path());
+    let env = release::child_env(sys_config, vm_args, out.path());
+    let code = supervise::run(command, &env, log >= Log::Verbose);
+    drop(private);
+    Ok(code)
+}

@@ -1,0 +1,442 @@
+//! The `${...}` grammar of SPEC §2: finding placeholders in a run of text.
+//!
+//! This room knows the syntax only. It never looks at the environment (that is
+//! `resolve`) and never decides how a value is written into a file (that is each
+//! format's renderer). Every position it hands out is a byte offset into the
+//! buffer it was given; callers map those to file positions.
+
+use crate::diag::Problem;
+use crate::types::Type;
+
+/// How deeply defaults may nest placeholders (`${A:-${B:-${C}}}`) before the
+/// template is refused; deep enough for any real file, shallow enough that
+/// hostile input cannot exhaust the stack.
+const MAX_NESTING: usize = 32;
+
+/// A run of template text: literal bytes and placeholders, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template<'a> {
+    /// The pieces, in the order they appear.
+    pub parts: Vec<Part<'a>>,
+}
+
+/// One piece of a [`Template`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part<'a> {
+    /// Bytes copied as they are (a `$${` escape becomes the text `${`).
+    Text(&'a [u8]),
+    /// A placeholder to be replaced by a value.
+    Placeholder(Placeholder<'a>),
+}
+
+/// One `${NAME[:TYPE][OP TEXT]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placeholder<'a> {
+    /// The variable's name.
+    pub name: &'a str,
+    /// The type written in the template, if any.
+    pub ty: Option<Type>,
+    /// What applies when the variable is unset (or empty).
+    pub fallback: Option<Fallback<'a>>,
+    /// Offset of the `$`.
+    pub start: usize,
+    /// Offset just past the closing `}`.
+    pub end: usize,
+}
+
+/// The part after the operator: `:-TEXT`, `-TEXT`, `:?MESSAGE` or `?MESSAGE`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fallback<'a> {
+    /// Use this text instead (it may hold placeholders of its own).
+    Default {
+        /// `:-` (also when empty) rather than `-` (only when unset).
+        when_empty: bool,
+        /// The text, already split into parts.
+        text: Template<'a>,
+        /// The text exactly as written, for `vars`.
+        raw: &'a [u8],
+    },
+    /// Fail with this message.
+    Error {
+        /// `:?` (also when empty) rather than `?` (only when unset).
+        when_empty: bool,
+        /// The message, as written in the template.
+        message: &'a [u8],
+    },
+}
+
+impl<'a> Template<'a> {
+    /// The placeholder when the template is exactly one placeholder and nothing else.
+    pub fn sole_placeholder(&self) -> Option<&Placeholder<'a>> {
+        match self.parts.as_slice() {
+            [Part::Placeholder(p)] => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl Placeholder<'_> {
+    /// The default text as written, when there is one.
+    pub fn default_raw(&self) -> Option<&[u8]> {
+        match &self.fallback {
+            Some(Fallback::Default { raw, .. }) => Some(raw),
+            _ => None,
+        }
+    }
+}
+
+/// Splits `buf` into text and placeholders. Every `${` starts a placeholder; a
+/// malformed one is reported (with a hint about `$${`) and kept as text so that
+/// scanning goes on and later problems are found too.
+pub fn scan<'a>(buf: &'a [u8], problems: &mut Vec<Problem>) -> Template<'a> {
+    let mut parts = Vec::new();
+    let mut text_start = 0;
+    let mut i = 0;
+    while let Some(found) = find_dollar(&buf[i..]) {
+        let at = i + found;
+        if buf[at..].starts_with(b"$${") {
+            push_text(&mut parts, &buf[text_start..at]);
+            push_text(&mut parts, &buf[at + 1..at + 3]);
+            i = at + 3;
+            text_start = i;
+        } else if buf[at..].starts_with(b"${") {
+            match parse_at(buf, at, 0) {
+                Ok(p) => {
+                    push_text(&mut parts, &buf[text_start..at]);
+                    i = p.end;
+                    text_start = i;
+                    parts.push(Part::Placeholder(p));
+                }
+                Err(Malformed {
+                    problem,
+                    swallows_rest,
+                }) => {
+                    problems.push(problem);
+                    // An unclosed or too deeply nested placeholder swallows the rest
+                    // of the buffer; anything else is skipped past its `${` only.
+                    i = if swallows_rest { buf.len() } else { at + 2 };
+                }
+            }
+        } else {
+            i = at + 1;
+        }
+    }
+    push_text(&mut parts, &buf[text_start..]);
+    Template { parts }
+}
+
+/// True when `buf` holds something [`scan`] would act on: a `${` (which also
+/// covers the `$${` escape). Lets renderers skip plain literals cheaply.
+pub fn has_placeholder(buf: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(found) = find_dollar(&buf[i..]) {
+        let at = i + found;
+        if buf.get(at + 1) == Some(&b'{') {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
+}
+
+/// True when a placeholder may start here in a position where `${` could also
+/// mean something else (a bare Erlang term, where `${` alone is a character
+/// literal): only `${` followed by a name.
+pub fn starts_named(buf: &[u8], at: usize) -> bool {
+    buf[at..].starts_with(b"${") && buf.get(at + 2).is_some_and(|&b| is_name_start(b))
+}
+
+fn find_dollar(buf: &[u8]) -> Option<usize> {
+    buf.iter().position(|&b| b == b'$')
+}
+
+fn push_text<'a>(parts: &mut Vec<Part<'a>>, text: &'a [u8]) {
+    if !text.is_empty() {
+        parts.push(Part::Text(text));
+    }
+}
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+const LITERAL_HINT: &str = "(write $${ for a literal ${)";
+
+/// Why a placeholder could not be read.
+#[derive(Debug)]
+pub struct Malformed {
+    /// What to tell the user.
+    pub problem: Problem,
+    /// True when the placeholder never closes, so nothing after it can be trusted.
+    pub swallows_rest: bool,
+}
+
+impl From<Problem> for Malformed {
+    fn from(problem: Problem) -> Self {
+        Malformed {
+            problem,
+            swallows_rest: false,
+        }
+    }
+}
+
+/// Parses the placeholder whose `${` is at `at`.
+pub fn parse_at(buf: &[u8], at: usize, depth: usize) -> Result<Placeholder<'_>, Malformed> {
+    if depth > MAX_NESTING {
+        return Err(Malformed {
+            problem: Problem::new(
+                at,
+                format!("placeholders are nested more than {MAX_NESTING} deep"),
+            ),
+            swallows_rest: true,
+        });
+    }
+    let mut i = at + 2;
+    let name_start = i;
+    if !buf.get(i).is_some_and(|&b| is_name_start(b)) {
+        return Err(Problem::new(
+            at,
+            format!("expected a variable name after ${{ {LITERAL_HINT}"),
+        )
+        .into());
+    }
+    while buf.get(i).is_some_and(|&b| is_name_char(b)) {
+        i += 1;
+    }
+    // The name is ASCII by construction.
+    let name = std::str::from_utf8(&buf[name_start..i]).unwrap_or_default();
+
+    let mut ty = None;
+    if buf.get(i) == Some(&b':') && buf.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()) {
+        let word_start = i + 1;
+        i = word_start;
+        while buf.get(i).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            i += 1;
+        }
+        let word = std::str::from_utf8(&buf[word_start..i]).unwrap_or_default();
+        match Type::from_word(word) {
+            Some(t) => ty = Some(t),
+            None => {
+                return Err(Problem::new(
+                    word_start,
+                    format!(
+                        "unknown type `{word}` for {name}; expected one of {}",
+                        Type::WORDS
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+
+    let op_at = i;
+    let (when_empty, kind) = match (buf.get(i), buf.get(i + 1)) {
+        (Some(b'}'), _) => {
+            return Ok(Placeholder {
+                name,
+                ty,
+                fallback: None,
+                start: at,
+                end: i + 1,
+            });
+        }
+        (Some(b':'), Some(b'-')) => (true, b'-'),
+        (Some(b':'), Some(b'?')) => (true, b'?'),
+        (Some(b'-'), _) => (false, b'-'),
+        (Some(b'?'), _) => (false, b'?'),
+        (None, _) => return Err(unterminated(at, name)),
+        _ => {
+            return Err(Problem::new(
+                op_at,
+                format!(
+                    "unexpected text after ${{{name}: expected `}}`, `:TYPE`, `:-`, `-`, `:?` or `?`"
+                ),
+            )
+            .into());
+        }
+    };
+    i += if when_empty { 2 } else { 1 };
+    let text_start = i;
+
+    if kind == b'?' {
+        let end = balanced_end(buf, text_start).ok_or_else(|| unterminated(at, name))?;
+        return Ok(Placeholder {
+            name,
+            ty,
+            fallback: Some(Fallback::Error {
+                when_empty,
+                message: &buf[text_start..end],
+            }),
+            start: at,
+            end: end + 1,
+        });
+    }
+
+    // A default: text with balanced braces, `$${` escapes and nested placeholders.
+    let mut parts = Vec::new();
+    let mut piece_start = i;
+    let mut open = 0usize;
+    loop {
+        match buf.get(i) {
+            None => return Err(unterminated(at, name)),
+            Some(b'$') if buf[i..].starts_with(b"$${") => {
+                push_text(&mut parts, &buf[piece_start..i]);
+                push_text(&mut parts, &buf[i + 1..i + 3]);
+                i += 3;
+                piece_start = i;
+            }
+            Some(b'$') if buf[i..].starts_with(b"${") => {
+                let inner = parse_at(buf, i, depth + 1)?;
+                push_text(&mut parts, &buf[piece_start..i]);
+                i = inner.end;
+                piece_start = i;
+                parts.push(Part::Placeholder(inner));
+            }
+            Some(b'{') => {
+                open += 1;
+                i += 1;
+            }
+            Some(b'}') if open > 0 => {
+                open -= 1;
+                i += 1;
+            }
+            Some(b'}') => break,
+            Some(_) => i += 1,
+        }
+    }
+    push_text(&mut parts, &buf[piece_start..i]);
+    Ok(Placeholder {
+        name,
+        ty,
+        fallback: Some(Fallback::Default {
+            when_empty,
+            text: Template { parts },
+            raw: &buf[text_start..i],
+        }),
+        start: at,
+        end: i + 1,
+    })
+}
+
+/// The offset of the `}` that closes a run starting at `from`, counting braces.
+fn balanced_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut open = 0usize;
+    for (k, &b) in buf[from..].iter().enumerate() {
+        match b {
+            b'{' => open += 1,
+            b'}' if open == 0 => return Some(from + k),
+            b'}' => open -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn unterminated(at: usize, name: &str) -> Malformed {
+    Malformed {
+        problem: Problem::new(
+            at,
+            format!("placeholder ${{{name} is not closed: expected `}}`"),
+        ),
+        swallows_rest: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(src: &str) -> Placeholder<'_> {
+        let mut problems = Vec::new();
+        let t = scan(src.as_bytes(), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        t.sole_placeholder().cloned().expect("one placeholder")
+    }
+
+    #[test]
+    fn plain_name_is_a_required_placeholder() {
+        let p = one("${PORT}");
+        assert_eq!(p.name, "PORT");
+        assert_eq!(p.ty, None);
+        assert_eq!(p.fallback, None);
+        assert_eq!((p.start, p.end), (0, 7));
+    }
+
+    #[test]
+    fn type_and_default_combine() {
+        let p = one("${PORT:port:-4000}");
+        assert_eq!(p.ty, Some(Type::Port));
+        assert_eq!(p.default_raw(), Some(&b"4000"[..]));
+    }
+
+    #[test]
+    fn default_may_hold_balanced_braces_and_placeholders() {
+        let p = one("${HOSTS:-{a,{b}}}");
+        assert_eq!(p.default_raw(), Some(&b"{a,{b}}"[..]));
+        let p = one("${A:-x${B:-y}z}");
+        let Some(Fallback::Default { text, .. }) = &p.fallback else {
+            panic!()
+        };
+        assert_eq!(text.parts.len(), 3);
+    }
+
+    #[test]
+    fn dollar_dollar_brace_is_a_literal() {
+        let mut problems = Vec::new();
+        let t = scan(b"a$${B}c", &mut problems);
+        assert!(problems.is_empty());
+        assert_eq!(
+            t.parts,
+            vec![Part::Text(b"a"), Part::Text(b"${"), Part::Text(b"B}c")]
+        );
+    }
+
+    #[test]
+    fn every_operator_is_recognised() {
+        for (src, when, is_default) in [
+            ("${X:-d}", true, true),
+            ("${X-d}", false, true),
+            ("${X:?m}", true, false),
+            ("${X?m}", false, false),
+        ] {
+            match one(src).fallback.unwrap() {
+                Fallback::Default { when_empty, .. } => {
+                    assert!(is_default);
+                    assert_eq!(when_empty, when)
+                }
+                Fallback::Error { when_empty, .. } => {
+                    assert!(!is_default);
+                    assert_eq!(when_empty, when)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_placeholders_are_all_reported_with_positions() {
+        let mut problems = Vec::new();
+        scan(b"${1} ${X:nope} ${Y:+a} ${Z", &mut problems);
+        let at: Vec<usize> = problems.iter().map(|p| p.at).collect();
+        assert_eq!(at, vec![0, 9, 18, 23]);
+    }
+
+    #[test]
+    fn lone_dollars_are_text() {
+        let mut problems = Vec::new();
+        let t = scan(b"$D0 $ $$", &mut problems);
+        assert!(problems.is_empty());
+        assert_eq!(t.parts.len(), 1);
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = "${A:-".repeat(100) + &"}".repeat(100);
+        let mut problems = Vec::new();
+        scan(deep.as_bytes(), &mut problems);
+        assert_eq!(problems.len(), 1);
+    }
+}

@@ -1,0 +1,310 @@
+//! Values for placeholders: the environment, `NAME_FILE`, defaults and types.
+//!
+//! The resolver turns one placeholder into pieces — template text (from a
+//! default) and values (from the environment or a file) — and checks the
+//! result against the placeholder's type. It does not know how a piece is
+//! written into a file: each format escapes values for its own contexts, and
+//! hands the resolver a `decode` function that turns template text written in
+//! that context back into the bytes it stands for.
+
+use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::diag::Problem;
+use crate::placeholder::{Fallback, Part, Placeholder, Template};
+use crate::types::{Checked, Type};
+
+/// A snapshot of the environment, taken once so lookups are cheap and stable.
+#[derive(Debug, Default, Clone)]
+pub struct Env {
+    vars: HashMap<String, Vec<u8>>,
+}
+
+impl Env {
+    /// The environment of this process.
+    pub fn from_process() -> Self {
+        Env::from_pairs(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.as_bytes().to_vec()))),
+        )
+    }
+
+    /// An environment holding exactly these variables.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        Env {
+            vars: pairs.into_iter().collect(),
+        }
+    }
+
+    /// The value of `name`, if set.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.vars.get(name).map(Vec::as_slice)
+    }
+
+    /// True when `name` or `name_FILE` is set.
+    pub fn provides(&self, name: &str) -> bool {
+        self.vars.contains_key(name) || self.vars.contains_key(&file_variable(name))
+    }
+}
+
+fn file_variable(name: &str) -> String {
+    format!("{name}_FILE")
+}
+
+/// A piece of a resolved value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece<'t> {
+    /// Template text (from a default), written in the syntax of where it stands.
+    Template(&'t [u8]),
+    /// A value from outside the template; the format escapes it.
+    Value(Vec<u8>),
+}
+
+/// A placeholder's value, checked against its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved<'t> {
+    /// The value, in pieces.
+    pub pieces: Vec<Piece<'t>>,
+    /// The type that applied.
+    pub ty: Type,
+    /// What the type check made of it.
+    pub checked: Checked,
+}
+
+impl Resolved<'_> {
+    /// The bytes the value stands for, template text decoded with `decode`.
+    pub fn logical(&self, decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+        logical(&self.pieces, decode)
+    }
+}
+
+fn logical(pieces: &[Piece<'_>], decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Template(t) => out.extend(decode(t)),
+            Piece::Value(v) => out.extend_from_slice(v),
+        }
+    }
+    out
+}
+
+/// Looks values up, remembering what `NAME_FILE` files held.
+pub struct Resolver<'e> {
+    env: &'e Env,
+    types: &'e HashMap<String, Type>,
+    files: HashMap<String, Result<Option<Vec<u8>>, String>>,
+}
+
+impl<'e> Resolver<'e> {
+    /// A resolver over `env`, with `types` given on the command line for
+    /// placeholders whose template names no type.
+    pub fn new(env: &'e Env, types: &'e HashMap<String, Type>) -> Self {
+        Resolver {
+            env,
+            types,
+            files: HashMap::new(),
+        }
+    }
+
+    /// The type of `p`: its own, else one given on the command line.
+    pub fn declared_type(&self, p: &Placeholder<'_>) -> Option<Type> {
+        p.ty.or_else(|| self.types.get(p.name).copied())
+    }
+
+    /// Resolves `p`, which stands where an untyped placeholder has type
+    /// `context_type`. Problems are reported at offsets of the buffer `p` was
+    /// found in; `None` means at least one was reported.
+    pub fn resolve<'t>(
+        &mut self,
+        p: &Placeholder<'t>,
+        context_type: Type,
+        decode: &dyn Fn(&[u8]) -> Vec<u8>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Resolved<'t>> {
+        let ty = self.declared_type(p).unwrap_or(context_type);
+        let value = match self.lookup(p.name) {
+            Ok(v) => v,
+            Err(message) => {
+                problems.push(Problem::new(p.start, message));
+                return None;
+            }
+        };
+        let (when_empty, fallback) = match &p.fallback {
+            Some(Fallback::Default { when_empty, .. } | Fallback::Error { when_empty, .. }) => {
+                (*when_empty, p.fallback.as_ref())
+            }
+            None => (false, None),
+        };
+        let pieces = match value {
+            Some(v) if !(v.is_empty() && when_empty) => vec![Piece::Value(v)],
+            unset_or_empty => {
+                let what = if unset_or_empty.is_some() {
+                    "is empty"
+                } else {
+                    "is not set"
+                };
+                match fallback {
+                    Some(Fallback::Default { text, .. }) => {
+                        self.resolve_text(text, decode, problems)?
+                    }
+                    Some(Fallback::Error { message, .. }) if !message.is_empty() => {
+                        let message = String::from_utf8_lossy(message);
+                        problems.push(Problem::new(
+                            p.start,
+                            format!("{} {what}: {message}", p.name),
+                        ));
+                        return None;
+                    }
+                    _ => {
+                        problems.push(Problem::new(p.start, format!("{} {what}", p.name)));
+                        return None;
+                    }
+                }
+            }
+        };
+        let checked = match ty.check(p.name, &logical(&pieces, decode)) {
+            Ok(checked) => checked,
+            Err(message) => {
+                problems.push(Problem::new(p.start, message));
+                return None;
+            }
+        };
+        Some(Resolved {
+            pieces,
+            ty,
+            checked,
+        })
+    }
+
+    /// Resolves every placeholder of a default's text, reporting all problems.
+    fn resolve_text<'t>(
+        &mut self,
+        text: &Template<'t>,
+        decode: &dyn Fn(&[u8]) -> Vec<u8>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Vec<Piece<'t>>> {
+        let mut pieces = Vec::new();
+        let mut ok = true;
+        for part in &text.parts {
+            match part {
+                Part::Text(t) => pieces.push(Piece::Template(t)),
+                Part::Placeholder(inner) => {
+                    match self.resolve(inner, Type::String, decode, problems) {
+                        Some(r) => match r.checked {
+                            Checked::Canonical(c) => pieces.push(Piece::Value(c.into_bytes())),
+                            Checked::AsIs => pieces.extend(r.pieces),
+                        },
+                        None => ok = false,
+                    }
+                }
+            }
+        }
+        ok.then_some(pieces)
+    }
+
+    /// The value of `name`, or else the content of the file `name_FILE` names
+    /// with one trailing newline removed. `Ok(None)` when neither is set.
+    fn lookup(&mut self, name: &str) -> Result<Option<Vec<u8>>, String> {
+        if let Some(v) = self.env.get(name) {
+            return Ok(Some(v.to_vec()));
+        }
+        let file_var = file_variable(name);
+        let Some(path) = self.env.get(&file_var) else {
+            return Ok(None);
+        };
+        self.files
+            .entry(file_var)
+            .or_insert_with_key(|file_var| {
+                let path = std::ffi::OsStr::from_bytes(path);
+                match std::fs::read(path) {
+                    Ok(mut content) => {
+                        if content.last() == Some(&b'\n') {
+                            content.pop();
+                        }
+                        Ok(Some(content))
+                    }
+                    Err(e) => Err(format!(
+                        "{name} is not set and {file_var} names a file that cannot be read ({}: {e})",
+                        path.to_string_lossy()
+                    )),
+                }
+            })
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placeholder::scan;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())),
+        )
+    }
+
+    fn run(src: &str, env: &Env) -> Result<Vec<u8>, Vec<Problem>> {
+        let types = HashMap::new();
+        let mut resolver = Resolver::new(env, &types);
+        let mut problems = Vec::new();
+        let t = scan(src.as_bytes(), &mut problems);
+        let p = t.sole_placeholder().unwrap();
+        let identity = |b: &[u8]| b.to_vec();
+        match resolver.resolve(p, Type::String, &identity, &mut problems) {
+            Some(r) => Ok(match r.checked {
+                Checked::Canonical(c) => c.into_bytes(),
+                Checked::AsIs => r.logical(&identity),
+            }),
+            None => Err(problems),
+        }
+    }
+
+    #[test]
+    fn operators_follow_the_shell() {
+        let e = env(&[("SET", "v"), ("EMPTY", "")]);
+        assert_eq!(run("${SET:-d}", &e).unwrap(), b"v");
+        assert_eq!(run("${EMPTY:-d}", &e).unwrap(), b"d");
+        assert_eq!(run("${EMPTY-d}", &e).unwrap(), b"");
+        assert_eq!(run("${UNSET-d}", &e).unwrap(), b"d");
+        assert_eq!(run("${EMPTY}", &e).unwrap(), b"");
+        assert!(run("${EMPTY:?need it}", &e).is_err());
+        assert_eq!(run("${EMPTY?need it}", &e).unwrap(), b"");
+        let problems = run("${UNSET?need it}", &e).unwrap_err();
+        assert_eq!(problems[0].message, "UNSET is not set: need it");
+    }
+
+    #[test]
+    fn defaults_expand_their_own_placeholders_once() {
+        let e = env(&[("B", "${SET}"), ("SET", "v")]);
+        assert_eq!(run("${A:-x${B}y}", &e).unwrap(), b"x${SET}y");
+        assert!(run("${A:-${C}}", &e).is_err());
+    }
+
+    #[test]
+    fn nested_problems_are_all_reported() {
+        let problems = run("${A:-${B}${C}}", &env(&[])).unwrap_err();
+        assert_eq!(problems.len(), 2);
+    }
+
+    #[test]
+    fn name_file_supplies_the_value_without_its_last_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "s3cret\n\n").unwrap();
+        let e = env(&[("PASS_FILE", path.to_str().unwrap())]);
+        assert_eq!(run("${PASS}", &e).unwrap(), b"s3cret\n");
+        let e = env(&[("PASS_FILE", "/nonexistent/x")]);
+        let problems = run("${PASS}", &e).unwrap_err();
+        assert!(problems[0].message.contains("PASS_FILE"));
+    }
+
+    #[test]
+    fn a_typed_default_is_checked_too() {
+        assert_eq!(run("${P:port:-4000}", &env(&[])).unwrap(), b"4000");
+        assert!(run("${P:port:-nope}", &env(&[])).is_err());
+    }
+}

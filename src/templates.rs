@@ -1,0 +1,200 @@
+//! Which templates a run renders, and rendering them all: every problem of
+//! every file is collected and printed before anything is written.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::cli::TemplateArgs;
+use crate::diag::{Problem, print_problems, say};
+use crate::format::{Format, Found};
+use crate::release;
+use crate::resolve::Resolver;
+
+/// What a template is to the release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The release's sys.config.
+    SysConfig,
+    /// The release's vm.args.
+    VmArgs,
+    /// Any other file given with `--file`.
+    Other,
+}
+
+/// A template read into memory.
+#[derive(Debug)]
+pub struct TemplateFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// What it is to the release.
+    pub role: Role,
+    /// How it is read.
+    pub format: Format,
+    /// The name of the rendered file in the out dir.
+    pub out_name: String,
+    /// Its bytes.
+    pub src: Vec<u8>,
+}
+
+impl TemplateFile {
+    /// The path as messages show it.
+    pub fn display(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Why a run over the templates stopped; the details were already printed.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// The command line named templates that cannot be used together.
+    #[error("{0}")]
+    Usage(String),
+    /// Templates or values are wrong; every problem was printed.
+    #[error("{problems} problem{s} in {files} file{fs}; nothing was written",
+        s = plural(*problems), fs = plural(*files))]
+    Problems {
+        /// How many problems.
+        problems: usize,
+        /// In how many files.
+        files: usize,
+    },
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The templates named on the command line or found in the release, in the
+/// order sys.config, vm.args, other files.
+pub fn select(args: &TemplateArgs, command: &[OsString]) -> Vec<(PathBuf, Role)> {
+    let mut chosen = Vec::new();
+    let discovered = |name: &str| -> Option<PathBuf> {
+        let root = release::root(args.root.as_deref(), command)?;
+        let version = release::version(&root)?;
+        release::template(&root, &version, name)
+    };
+    if let Some(p) = args.sys_config.clone().or_else(|| discovered("sys.config")) {
+        chosen.push((p, Role::SysConfig));
+    }
+    if let Some(p) = args.vm_args.clone().or_else(|| discovered("vm.args")) {
+        chosen.push((p, Role::VmArgs));
+    }
+    chosen.extend(args.files.iter().map(|p| (p.clone(), Role::Other)));
+    chosen
+}
+
+/// Reads the templates. A file that cannot be read is a problem like any other.
+pub fn load(chosen: Vec<(PathBuf, Role)>) -> Result<Vec<TemplateFile>, TemplateError> {
+    let mut files = Vec::with_capacity(chosen.len());
+    let mut unreadable = 0;
+    let mut by_out_name: HashMap<String, PathBuf> = HashMap::new();
+    for (path, role) in chosen {
+        let (format, out_name) = match role {
+            Role::SysConfig => (Format::Erlang, "sys.config".to_owned()),
+            Role::VmArgs => (Format::Args, "vm.args".to_owned()),
+            Role::Other => (Format::of(&path), out_name(&path)),
+        };
+        if let Some(earlier) = by_out_name.insert(out_name.clone(), path.clone()) {
+            return Err(TemplateError::Usage(format!(
+                "{} and {} would both be written to {out_name}",
+                earlier.display(),
+                path.display()
+            )));
+        }
+        match std::fs::read(&path) {
+            Ok(src) => files.push(TemplateFile {
+                path,
+                role,
+                format,
+                out_name,
+                src,
+            }),
+            Err(e) => {
+                say(format_args!(
+                    "{}: cannot read the template: {e}",
+                    path.display()
+                ));
+                unreadable += 1;
+            }
+        }
+    }
+    if unreadable > 0 {
+        return Err(TemplateError::Problems {
+            problems: unreadable,
+            files: unreadable,
+        });
+    }
+    Ok(files)
+}
+
+/// The rendered file's name: the template's, without `.src`.
+fn out_name(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match name.strip_suffix(".src") {
+        Some(stem) if !stem.is_empty() => stem.to_owned(),
+        _ => name,
+    }
+}
+
+/// Renders every template; all problems of all files are printed, then the
+/// outcome returned. Nothing is written here.
+pub fn render_all(
+    files: &[TemplateFile],
+    resolver: &mut Resolver<'_>,
+) -> Result<Vec<Vec<u8>>, TemplateError> {
+    let mut rendered = Vec::with_capacity(files.len());
+    let mut failures = Vec::new();
+    for file in files {
+        match file.format.render(&file.src, resolver) {
+            Ok(bytes) => rendered.push(bytes),
+            Err(problems) => failures.push((file, problems)),
+        }
+    }
+    report(failures)?;
+    Ok(rendered)
+}
+
+/// Every placeholder of every template, with the file it is in.
+pub fn placeholders(files: &[TemplateFile]) -> Result<Vec<(&TemplateFile, Found)>, TemplateError> {
+    let mut all = Vec::new();
+    let mut failures = Vec::new();
+    for file in files {
+        match file.format.placeholders(&file.src) {
+            Ok(found) => all.extend(found.into_iter().map(|f| (file, f))),
+            Err(problems) => failures.push((file, problems)),
+        }
+    }
+    report(failures)?;
+    Ok(all)
+}
+
+fn report(failures: Vec<(&TemplateFile, Vec<Problem>)>) -> Result<(), TemplateError> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let mut problems = 0;
+    for (file, mut list) in failures.iter().map(|(f, l)| (f, l.clone())) {
+        problems += list.len();
+        print_problems(&file.display(), &file.src, &mut list);
+    }
+    Err(TemplateError::Problems {
+        problems,
+        files: failures.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_names_drop_src() {
+        assert_eq!(out_name(Path::new("a/extra.config.src")), "extra.config");
+        assert_eq!(out_name(Path::new("app.env")), "app.env");
+        assert_eq!(out_name(Path::new(".src")), ".src");
+    }
+}
