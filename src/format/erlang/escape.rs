@@ -183,6 +183,13 @@ mod tests {
     }
 
     #[test]
+    fn each_escape_is_one_character() {
+        let mut out = Vec::new();
+        escape_chars(&"é".repeat(300), b'\'', &mut out);
+        assert_eq!(decode(&out).len(), 300);
+    }
+
+    #[test]
     fn escaped_text_decodes_to_the_original() {
         let text = "x\"'\\ é 😀 \u{7f}\u{0}${A}";
         let mut out = Vec::new();

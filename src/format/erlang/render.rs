@@ -199,7 +199,7 @@ fn render_text(
     resolver: &mut Resolver<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<(Range<usize>, Vec<u8>)> {
-    let decode: &dyn Fn(&[u8]) -> Vec<u8> = match context {
+    let decode_text: &dyn Fn(&[u8]) -> Vec<u8> = match context {
         Context::Binary => &decode_bytes,
         _ => &decode_utf8,
     };
@@ -208,8 +208,8 @@ fn render_text(
             .declared_type(p)
             .is_some_and(|ty| converts(ty, context))
     {
-        let r = resolver.resolve(p, Type::String, decode, problems)?;
-        let text = term_text(&r, &r.logical(decode), p, problems)?;
+        let r = resolver.resolve(p, Type::String, decode_text, problems)?;
+        let text = term_text(&r, &r.logical(decode_text), p, problems)?;
         return Some((whole.clone(), text));
     }
     let mut out = Vec::with_capacity(content.len() + 16);
@@ -218,7 +218,7 @@ fn render_text(
         match part {
             Part::Text(t) => out.extend_from_slice(t),
             Part::Placeholder(p) => {
-                let Some(r) = resolver.resolve(p, Type::String, decode, problems) else {
+                let Some(r) = resolver.resolve(p, Type::String, decode_text, problems) else {
                     ok = false;
                     continue;
                 };

@@ -1,0 +1,153 @@
+//! Helpers shared by the integration tests: running the launch binary with a
+//! controlled environment, and asking a real `erl` what launch wrote.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The launch binary under test, with an empty environment but for PATH.
+pub fn launch() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_launch"));
+    cmd.env_clear();
+    cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
+}
+
+/// Runs `cmd` and returns its output, with stderr echoed for failing tests.
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("launch runs");
+    if !out.stderr.is_empty() {
+        eprintln!("stderr: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    out
+}
+
+/// Sets an environment variable from raw bytes.
+pub fn env_bytes(cmd: &mut Command, name: &str, value: &[u8]) {
+    cmd.env(name, OsStr::from_bytes(value));
+}
+
+/// The exit code, or a panic when a signal ended the process.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+/// The root of the project (for fixtures).
+pub fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus`, when it is there.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = project().join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/corpus is not beside the project");
+        None
+    }
+}
+
+/// True when tests that need Erlang must fail rather than skip.
+fn beam_required() -> bool {
+    std::env::var("LAUNCH_REQUIRE_BEAM").as_deref() == Ok("1")
+}
+
+/// The path of a tool of the BEAM world (`erl`, `rebar3`, `elixir`), or
+/// `None` after saying why the test is skipped. With `LAUNCH_REQUIRE_BEAM=1`
+/// a missing tool fails the test instead.
+pub fn beam_tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            !beam_required(),
+            "LAUNCH_REQUIRE_BEAM=1 but `{name}` is not on PATH"
+        );
+        eprintln!("skipped: `{name}` is not installed (apt-get install erlang-nox rebar3 elixir)");
+    }
+    found
+}
+
+/// Erlang code that prints a term in a form easy to build in Rust: `~w`
+/// (lists of integers, binaries as bytes) with atoms turned into
+/// `{atom,[Chars]}` so that quoting rules play no part.
+const NORMALISE: &str = r#"
+Norm = fun N(A) when is_atom(A) -> {atom, atom_to_list(A)};
+           N(L) when is_list(L) -> norm_list(N, L);
+           N(T) when is_tuple(T) -> list_to_tuple([N(X) || X <- tuple_to_list(T)]);
+           N(M) when is_map(M) -> maps:from_list([{N(K), N(V)} || {K, V} <- maps:to_list(M)]);
+           N(X) -> X
+       end,
+"#;
+
+/// Reads each file with `file:consult` in one `erl` call. For a file holding
+/// `[{Key, Value}, ...].` (one term, a list of pairs) the result maps each key
+/// to `~w` of its normalised value; otherwise there is one entry, `error`,
+/// with what consult said, or `terms` with the whole result.
+pub fn consult_all(erl: &Path, files: &[PathBuf]) -> Vec<Vec<(String, String)>> {
+    let script = format!(
+        r#"
+{NORMALISE}
+Show = fun(File) ->
+    io:format("file~n"),
+    case file:consult(File) of
+        {{ok, [Pairs]}} when is_list(Pairs) ->
+            lists:foreach(fun({{K, V}}) when is_atom(K) -> io:format("~s ~w~n", [K, Norm(V)]);
+                             (Other) -> io:format("entry ~w~n", [Norm(Other)]) end, Pairs);
+        {{ok, Terms}} -> io:format("terms ~w~n", [Norm(Terms)]);
+        {{error, Why}} -> io:format("error ~w~n", [Why])
+    end
+end,
+lists:foreach(Show, init:get_plain_arguments()),
+halt().
+"#
+    )
+    .replace("norm_list(N, L)", "[N(X) || X <- L]");
+    let out = Command::new(erl)
+        .args(["-noshell", "-eval", &script, "-extra"])
+        .args(files)
+        .output()
+        .expect("erl runs");
+    assert!(
+        out.status.success(),
+        "erl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("erl prints ASCII");
+    let mut result: Vec<Vec<(String, String)>> = Vec::new();
+    for line in text.lines() {
+        if line == "file" {
+            result.push(Vec::new());
+        } else if let Some((k, v)) = line.split_once(' ') {
+            result
+                .last_mut()
+                .expect("a file line first")
+                .push((k.to_owned(), v.to_owned()));
+        }
+    }
+    assert_eq!(result.len(), files.len(), "erl printed: {text}");
+    result
+}
+
+/// `~w` of a charlist.
+pub fn charlist(text: &str) -> String {
+    let codes: Vec<String> = text.chars().map(|c| (c as u32).to_string()).collect();
+    format!("[{}]", codes.join(","))
+}
+
+/// `~w` of a binary.
+pub fn binary(bytes: &[u8]) -> String {
+    let codes: Vec<String> = bytes.iter().map(|b| b.to_string()).collect();
+    format!("<<{}>>", codes.join(","))
+}
+
+/// `~w` of a normalised atom.
+pub fn atom(text: &str) -> String {
+    format!("{{atom,{}}}", charlist(text))
+}
