@@ -109,6 +109,8 @@ fn random_values_round_trip_through_file_consult_in_every_context() {
     });
     let strategy = (vec(text_value(), 1..60), vec(byte_value(), 1..20));
     runner
-        .run(&strategy, |(texts, bytes)| check_batch(&erl, &texts, &bytes))
+        .run(&strategy, |(texts, bytes)| {
+            check_batch(&erl, &texts, &bytes)
+        })
         .unwrap();
 }

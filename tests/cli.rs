@@ -1,0 +1,226 @@
+//! The command line of SPEC §1, §6 and §7 as a user drives it.
+
+mod common;
+
+use common::*;
+
+fn example() -> std::path::PathBuf {
+    project().join("fixtures/example")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_command_lines_exit_64() {
+    for args in [
+        vec!["render"],
+        vec!["--no-such-flag", "render"],
+        vec![],
+        vec!["check", "--type", "PORT"],
+        vec!["render", "--stdout", "--out-dir", "/tmp/x"],
+    ] {
+        let out = run(launch().args(&args));
+        assert_eq!(code(&out), 64, "{args:?}");
+    }
+    let out = run(launch().arg("--help"));
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--sys-config"));
+}
+
+#[test]
+fn render_to_stdout_shows_each_file_under_a_header() {
+    let out = run(launch()
+        .args(["render", "--stdout", "--root"])
+        .arg(example())
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("==> "), "{text}");
+    assert!(text.contains("sys.config.src <==\n"), "{text}");
+    assert!(text.contains("\n\n==> "), "{text}");
+    assert!(text.contains("{http_port, 4000}"), "{text}");
+    assert!(text.contains("-setcookie example_cookie"), "{text}");
+}
+
+#[test]
+fn render_writes_each_template_under_its_own_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra.config.src");
+    std::fs::write(&extra, "[{x, \"${DB_PASSWORD}\"}].").unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "password=${DB_PASSWORD}\n").unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(launch()
+        .args(["render", "--root"])
+        .arg(example())
+        .env("LAUNCH_OUT_DIR", &out_dir)
+        .env(
+            "LAUNCH_FILES",
+            format!("{}:{}", extra.display(), notes.display()),
+        )
+        .env("DB_PASSWORD", "p w\"x"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["extra.config", "notes.txt", "sys.config", "vm.args"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("extra.config")).unwrap(),
+        "[{x, \"p w\\\"x\"}]."
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("notes.txt")).unwrap(),
+        "password=p w\"x\n"
+    );
+}
+
+#[test]
+fn types_can_be_given_on_the_command_line_or_in_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = dir.path().join("sys.config");
+    std::fs::write(&sys, "[{port, \"${PORT}\"}, {debug, \"${DEBUG}\"}].").unwrap();
+    let out = run(launch()
+        .args(["render", "--stdout", "--type", "PORT=port"])
+        .env("LAUNCH_SYS_CONFIG", &sys)
+        .env("LAUNCH_TYPES", "DEBUG=bool")
+        .env("PORT", "4000")
+        .env("DEBUG", "on"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The flag replaces the environment's list, as every flag does.
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "[{port, 4000}, {debug, \"on\"}]."
+    );
+    let out = run(launch()
+        .args(["render", "--stdout"])
+        .env("LAUNCH_SYS_CONFIG", &sys)
+        .env("LAUNCH_TYPES", "DEBUG=bool,PORT=port")
+        .env("PORT", "4000")
+        .env("DEBUG", "on"));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "[{port, 4000}, {debug, true}]."
+    );
+}
+
+#[test]
+fn vars_json_lists_each_placeholder_once_in_order() {
+    let out = run(launch()
+        .args(["vars", "--json", "--root"])
+        .arg(example())
+        .env("DB_PASSWORD", "x")
+        .env("NODE_NAME_FILE", "/run/secrets/node"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vars = vars.as_array().unwrap();
+    let names: Vec<&str> = vars.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "PORT",
+            "POOL_SIZE",
+            "DEBUG",
+            "DB_USER",
+            "DB_PASSWORD",
+            "DB_HOST",
+            "DB_PORT",
+            "DB_NAME",
+            "SECRET_KEY_BASE",
+            "ROLE",
+            "LOG_LEVEL",
+            "NODE_NAME",
+            "RELEASE_COOKIE",
+            "MOTD"
+        ]
+    );
+    let sys = "fixtures/example/releases/0.1.0/sys.config.src";
+    assert_eq!(
+        vars[0],
+        serde_json::json!({"name": "PORT", "type": "port", "default": "4000",
+            "required": false, "set": false,
+            "locations": [format!("{}/{sys}:6:18", project().display())]})
+    );
+    assert_eq!(vars[4]["required"], true);
+    assert_eq!(vars[4]["set"], true);
+    assert_eq!(vars[4]["default"], serde_json::Value::Null);
+    assert_eq!(vars[4]["type"], "string");
+    assert_eq!(vars[10]["type"], "term", "a bare placeholder is a term");
+    assert_eq!(vars[11]["set"], true, "NODE_NAME_FILE provides NODE_NAME");
+}
+
+#[test]
+fn check_says_what_it_resolved_and_quiet_says_nothing() {
+    let out = run(launch()
+        .args(["check", "--root"])
+        .arg(example())
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("ok: 14 placeholders in 2 files resolved"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(launch()
+        .args(["check", "-q", "--root"])
+        .arg(example())
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(code(&out), 0);
+    assert!(out.stderr.is_empty());
+    let out = run(launch()
+        .args(["check", "--root"])
+        .arg(example())
+        .env("LAUNCH_LOG", "quiet"));
+    assert_eq!(code(&out), 78, "quiet still prints problems");
+    assert!(stderr(&out).contains("DB_PASSWORD is not set"));
+}
+
+#[test]
+fn no_templates_is_said_once_and_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(launch().args(["check"]).current_dir(dir.path()));
+    assert_eq!(code(&out), 0);
+    assert_eq!(stderr(&out).matches("no templates").count(), 1);
+}
+
+#[test]
+fn the_command_runs_with_the_release_pointed_at_the_rendered_files() {
+    let out = run(launch()
+        .args(["--root"])
+        .arg(example())
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "grep http_port \"$RELX_CONFIG_PATH\"; cat \"$RELEASE_SYS_CONFIG.config\" >/dev/null && \
+             test \"$RELEASE_VM_ARGS\" = \"$VMARGS_PATH\" && \
+             echo \"replace=${RELX_REPLACE_OS_VARS-unset} tmp=$(dirname $VMARGS_PATH)=$RELEASE_TMP\"; exit 3",
+        ])
+        .env("DB_PASSWORD", "x")
+        .env("RELX_REPLACE_OS_VARS", "true"));
+    assert_eq!(code(&out), 3);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("{http_port, 4000}"), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("replace=unset tmp="), "{last}");
+    let (a, b) = last["replace=unset tmp=".len()..].split_once('=').unwrap();
+    assert_eq!(a, b);
+    assert!(
+        !std::path::Path::new(a).exists(),
+        "the private out dir is removed"
+    );
+}
+
+#[test]
+fn a_command_that_cannot_run_exits_126_or_127() {
+    let out = run(launch().args(["--", "/nonexistent/bin/app"]));
+    assert_eq!(code(&out), 127);
+    let out = run(launch().args(["--", "/etc/hostname"]));
+    assert_eq!(code(&out), 126);
+}

@@ -1,0 +1,285 @@
+//! Bad input gets a clear error and loses nothing: every problem at once, with
+//! FILE:LINE:COL, exit 78, nothing written, templates untouched, and never a
+//! value in a message.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn missing_variable_is_reported_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = write(
+        dir.path(),
+        "sys.config",
+        "[{app, [\n  {port, 1},\n  {user, \"é${DB_USER}\"}]}].\n",
+    );
+    let out = run(launch().args(["check", "--sys-config"]).arg(&src));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "launch: {}:3:12: DB_USER is not set",
+            src.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.lines().last().unwrap().contains("1 problem in 1 file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_problem_in_every_file_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries: Vec<String> = (0..40)
+        .map(|i| format!("{{k{i}, \"${{MISSING_{i}}}\"}}"))
+        .collect();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        &format!("[{}].", entries.join(",\n")),
+    );
+    let args = write(
+        dir.path(),
+        "vm.args",
+        "-name ${NODE}\n-setcookie ${COOKIE:?set a cookie}\n",
+    );
+    let text = write(dir.path(), "app.env", "A=${A:int}\nB=${B}\n");
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .arg("--vm-args")
+        .arg(&args)
+        .arg("--file")
+        .arg(&text)
+        .env("A", "x"));
+    assert_eq!(code(&out), 78);
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is printed when anything is wrong"
+    );
+    let err = stderr(&out);
+    for i in 0..40 {
+        assert!(
+            err.contains(&format!(":{}:", i + 1)),
+            "line {} missing",
+            i + 1
+        );
+    }
+    assert!(
+        err.contains("vm.args:2:12: COOKIE is not set: set a cookie"),
+        "{err}"
+    );
+    assert!(err.contains("app.env:1:3: A is not an integer"), "{err}");
+    assert!(err.contains("app.env:2:3: B is not set"), "{err}");
+    assert!(
+        err.contains("44 problems in 3 files; nothing was written"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nothing_is_written_and_nothing_is_lost_when_anything_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = "[{a, \"${A}\"}, {b, \"${B}\"}].";
+    let sys = write(dir.path(), "sys.config.src", template);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(out_dir.join("sys.config"), "[{previous, render}].").unwrap();
+    let out = run(launch()
+        .args(["render", "--sys-config"])
+        .arg(&sys)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .env("A", "set"));
+    assert_eq!(code(&out), 78);
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("sys.config")).unwrap(),
+        "[{previous, render}]."
+    );
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1);
+    assert_eq!(std::fs::read_to_string(&sys).unwrap(), template);
+}
+
+#[test]
+fn values_are_never_expanded_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{a, \"${A}\"}, {b, <<\"${B}\">>}, {c, \"${C:-${A}}\"}, {d, ${D:-{1,2,3}}}].",
+    );
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .env("A", "${A}")
+        .env("B", "${SECRET} $${A}")
+        .env("SECRET", "leaked"));
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        r#"[{a, "\x{24}{A}"}, {b, <<"\x{24}{SECRET} $\x{24}{A}">>}, {c, "\x{24}{A}"}, {d, {1,2,3}}]."#
+    );
+}
+
+#[test]
+fn a_nested_default_reports_the_variable_that_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a, \"${A:-${B}}\"}].");
+    let out = run(launch().args(["check", "--sys-config"]).arg(&sys));
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains("sys.config:1:12: B is not set"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn malformed_templates_are_reported_not_crashed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want) in [
+        ("[{a, \"${A\"}].", "1:7: placeholder ${A is not closed"),
+        ("[{a, \"${1}\"}].", "1:7: expected a variable name after ${"),
+        ("[{a, \"${A:nope}\"}].", "1:11: unknown type `nope`"),
+        ("[{a, \"${A:+x}\"}].", "1:10: unexpected text after ${A"),
+        ("[{a, \"open}].", "1:6: string is not closed"),
+        ("[{a, 1}]", "1:9: expected `.` after the term"),
+        ("[{a, 1},].", "1:9: expected a term, found `]`"),
+        ("{a}.\n{b}.", "2:1: a config file is exactly one term"),
+        ("[{port, @PORT@}].", "1:9: expected a term, found `@`"),
+        ("", "1:1: the file holds no term"),
+        ("[<<\"x\">>, <<1:${S}>>].", ""),
+    ] {
+        let sys = write(dir.path(), "sys.config", text);
+        let out = run(launch()
+            .args(["check", "--sys-config"])
+            .arg(&sys)
+            .env("S", "{a}"));
+        assert_eq!(code(&out), 78, "{text}");
+        let err = stderr(&out);
+        assert!(err.contains(want), "{text}: {err}");
+        assert!(!err.contains("panicked"), "{text}: {err}");
+    }
+}
+
+/// The failures a value can cause, each with the secret in the value.
+#[test]
+fn a_secret_value_never_appears_in_stderr() {
+    const SECRET: &str = "Sup3rS3cr3t-xyzzy";
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("sys.config", "[{a, ${V:int}}].", SECRET.into()),
+        ("sys.config", "[{a, \"${V:port}\"}].", SECRET.into()),
+        ("sys.config", "[{a, <<\"${V:float}\">>}].", SECRET.into()),
+        ("sys.config", "[{a, '${V:bool}'}].", SECRET.into()),
+        (
+            "sys.config",
+            "[{a, ${V}}].",
+            format!("{SECRET}}}, {{x").into(),
+        ),
+        ("sys.config", "[{a, ${V}}].", format!("{SECRET} % c").into()),
+        ("sys.config", "[{a, ${V}}].", format!("'{SECRET}").into()),
+        (
+            "sys.config",
+            "[{a, \"${V}\"}].",
+            [SECRET.as_bytes(), b"\xff"].concat(),
+        ),
+        ("sys.config", "[{a, '${V}'}].", SECRET.repeat(20).into()),
+        ("sys.config", "[{a, ${V:atom}}].", SECRET.repeat(20).into()),
+        (
+            "sys.config",
+            "[<<1:${V}>>].",
+            format!("{{{SECRET}}}").into(),
+        ),
+        (
+            "sys.config",
+            "[{a, ${V:term}}].",
+            format!("{SECRET} {SECRET}").into(),
+        ),
+        ("vm.args", "-setcookie ${V}", format!("{SECRET}\nx").into()),
+        ("vm.args", "-setcookie ${V:int}", SECRET.into()),
+        ("app.env", "X=${V:port}", SECRET.into()),
+    ];
+    for (name, template, value) in cases {
+        let path = write(dir.path(), name, template);
+        let flag = match name {
+            "sys.config" => "--sys-config",
+            "vm.args" => "--vm-args",
+            _ => "--file",
+        };
+        let mut cmd = launch();
+        cmd.args(["render", "--stdout", flag]).arg(&path);
+        env_bytes(&mut cmd, "V", &value);
+        let out = run(&mut cmd);
+        assert_eq!(code(&out), 78, "{template} should fail");
+        let err = stderr(&out);
+        for window in SECRET.as_bytes().windows(5) {
+            let part = std::str::from_utf8(window).unwrap();
+            assert!(!err.contains(part), "{template}: `{part}` leaked in: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_typed_value_that_is_wrong_names_the_variable_and_the_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{p, \"${PORT:port}\"}, {n, ${N:int}}, {e, ${E:int}}].",
+    );
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&sys)
+        .env("PORT", "80000")
+        .env("N", "12a")
+        .env("E", ""));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains("PORT is not a port (an integer from 0 to 65535)"),
+        "{err}"
+    );
+    assert!(err.contains("N is not an integer"), "{err}");
+    assert!(
+        err.contains("E is empty, but type int needs a value"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unwritable_out_dir_exits_73() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[].");
+    let blocker = write(dir.path(), "file", "");
+    let out = run(launch()
+        .args(["render", "--sys-config"])
+        .arg(&sys)
+        .arg("--out-dir")
+        .arg(blocker.join("sub")));
+    assert_eq!(code(&out), 73);
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unreadable_template_is_a_problem() {
+    let out = run(launch().args(["check", "--sys-config", "/nonexistent/sys.config"]));
+    assert_eq!(code(&out), 78);
+    assert!(stderr(&out).contains("/nonexistent/sys.config: cannot read the template"));
+}
