@@ -87,20 +87,24 @@ impl Placeholder<'_> {
 
 /// Splits `buf` into text and placeholders. Every `${` starts a placeholder; a
 /// malformed one is reported (with a hint about `$${`) and kept as text so that
-/// scanning goes on and later problems are found too.
-pub fn scan<'a>(buf: &'a [u8], problems: &mut Vec<Problem>) -> Template<'a> {
+/// scanning goes on and later problems are found too. With `escapes` (the
+/// inside of an Erlang string or atom), a backslash takes the next byte with
+/// it, so `\${` is not a placeholder and a value never lands after a lone `\`.
+pub fn scan<'a>(buf: &'a [u8], escapes: bool, problems: &mut Vec<Problem>) -> Template<'a> {
     let mut parts = Vec::new();
     let mut text_start = 0;
     let mut i = 0;
-    while let Some(found) = find_dollar(&buf[i..]) {
+    while let Some(found) = find_special(&buf[i..], escapes) {
         let at = i + found;
-        if buf[at..].starts_with(b"$${") {
+        if buf[at] == b'\\' {
+            i = at + 2;
+        } else if buf[at..].starts_with(b"$${") {
             push_text(&mut parts, &buf[text_start..at]);
             push_text(&mut parts, &buf[at + 1..at + 3]);
             i = at + 3;
             text_start = i;
         } else if buf[at..].starts_with(b"${") {
-            match parse_at(buf, at, 0) {
+            match parse_at(buf, at, 0, escapes) {
                 Ok(p) => {
                     push_text(&mut parts, &buf[text_start..at]);
                     i = p.end;
@@ -121,7 +125,7 @@ pub fn scan<'a>(buf: &'a [u8], problems: &mut Vec<Problem>) -> Template<'a> {
             i = at + 1;
         }
     }
-    push_text(&mut parts, &buf[text_start..]);
+    push_text(&mut parts, &buf[text_start.min(buf.len())..]);
     Template { parts }
 }
 
@@ -148,6 +152,14 @@ pub fn starts_named(buf: &[u8], at: usize) -> bool {
 
 fn find_dollar(buf: &[u8]) -> Option<usize> {
     buf.iter().position(|&b| b == b'$')
+}
+
+fn find_special(buf: &[u8], escapes: bool) -> Option<usize> {
+    if escapes {
+        buf.iter().position(|&b| b == b'$' || b == b'\\')
+    } else {
+        find_dollar(buf)
+    }
 }
 
 fn push_text<'a>(parts: &mut Vec<Part<'a>>, text: &'a [u8]) {
@@ -184,8 +196,13 @@ impl From<Problem> for Malformed {
     }
 }
 
-/// Parses the placeholder whose `${` is at `at`.
-pub fn parse_at(buf: &[u8], at: usize, depth: usize) -> Result<Placeholder<'_>, Malformed> {
+/// Parses the placeholder whose `${` is at `at`; `escapes` as for [`scan`].
+pub fn parse_at(
+    buf: &[u8],
+    at: usize,
+    depth: usize,
+    escapes: bool,
+) -> Result<Placeholder<'_>, Malformed> {
     if depth > MAX_NESTING {
         return Err(Malformed {
             problem: Problem::new(
@@ -263,7 +280,7 @@ pub fn parse_at(buf: &[u8], at: usize, depth: usize) -> Result<Placeholder<'_>, 
     let text_start = i;
 
     if kind == b'?' {
-        let end = balanced_end(buf, text_start).ok_or_else(|| unterminated(at, name))?;
+        let end = balanced_end(buf, text_start, escapes).ok_or_else(|| unterminated(at, name))?;
         return Ok(Placeholder {
             name,
             ty,
@@ -283,6 +300,7 @@ pub fn parse_at(buf: &[u8], at: usize, depth: usize) -> Result<Placeholder<'_>, 
     loop {
         match buf.get(i) {
             None => return Err(unterminated(at, name)),
+            Some(b'\\') if escapes => i += 2,
             Some(b'$') if buf[i..].starts_with(b"$${") => {
                 push_text(&mut parts, &buf[piece_start..i]);
                 push_text(&mut parts, &buf[i + 1..i + 3]);
@@ -290,7 +308,7 @@ pub fn parse_at(buf: &[u8], at: usize, depth: usize) -> Result<Placeholder<'_>, 
                 piece_start = i;
             }
             Some(b'$') if buf[i..].starts_with(b"${") => {
-                let inner = parse_at(buf, i, depth + 1)?;
+                let inner = parse_at(buf, i, depth + 1, escapes)?;
                 push_text(&mut parts, &buf[piece_start..i]);
                 i = inner.end;
                 piece_start = i;
@@ -323,15 +341,18 @@ pub fn parse_at(buf: &[u8], at: usize, depth: usize) -> Result<Placeholder<'_>, 
 }
 
 /// The offset of the `}` that closes a run starting at `from`, counting braces.
-fn balanced_end(buf: &[u8], from: usize) -> Option<usize> {
+fn balanced_end(buf: &[u8], from: usize, escapes: bool) -> Option<usize> {
     let mut open = 0usize;
-    for (k, &b) in buf[from..].iter().enumerate() {
+    let mut i = from;
+    while let Some(&b) = buf.get(i) {
         match b {
+            b'\\' if escapes => i += 1,
             b'{' => open += 1,
-            b'}' if open == 0 => return Some(from + k),
+            b'}' if open == 0 => return Some(i),
             b'}' => open -= 1,
             _ => {}
         }
+        i += 1;
     }
     None
 }
@@ -352,7 +373,7 @@ mod tests {
 
     fn one(src: &str) -> Placeholder<'_> {
         let mut problems = Vec::new();
-        let t = scan(src.as_bytes(), &mut problems);
+        let t = scan(src.as_bytes(), false, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         t.sole_placeholder().cloned().expect("one placeholder")
     }
@@ -387,7 +408,7 @@ mod tests {
     #[test]
     fn dollar_dollar_brace_is_a_literal() {
         let mut problems = Vec::new();
-        let t = scan(b"a$${B}c", &mut problems);
+        let t = scan(b"a$${B}c", false, &mut problems);
         assert!(problems.is_empty());
         assert_eq!(
             t.parts,
@@ -419,7 +440,7 @@ mod tests {
     #[test]
     fn malformed_placeholders_are_all_reported_with_positions() {
         let mut problems = Vec::new();
-        scan(b"${1} ${X:nope} ${Y:+a} ${Z", &mut problems);
+        scan(b"${1} ${X:nope} ${Y:+a} ${Z", false, &mut problems);
         let at: Vec<usize> = problems.iter().map(|p| p.at).collect();
         assert_eq!(at, vec![0, 9, 18, 23]);
     }
@@ -427,16 +448,36 @@ mod tests {
     #[test]
     fn lone_dollars_are_text() {
         let mut problems = Vec::new();
-        let t = scan(b"$D0 $ $$", &mut problems);
+        let t = scan(b"$D0 $ $$", false, &mut problems);
         assert!(problems.is_empty());
         assert_eq!(t.parts.len(), 1);
+    }
+
+    #[test]
+    fn a_backslash_escapes_the_dollar_inside_erlang_literals() {
+        let mut problems = Vec::new();
+        let t = scan(br"a\${X} \\${Y} ${Z:-\}}", true, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<&str> = t
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Placeholder(p) => Some(p.name),
+                Part::Text(_) => None,
+            })
+            .collect();
+        assert_eq!(names, ["Y", "Z"]);
+        let Part::Placeholder(z) = t.parts.last().unwrap() else {
+            panic!()
+        };
+        assert_eq!(z.default_raw(), Some(&br"\}"[..]));
     }
 
     #[test]
     fn nesting_is_bounded() {
         let deep = "${A:-".repeat(100) + &"}".repeat(100);
         let mut problems = Vec::new();
-        scan(deep.as_bytes(), &mut problems);
+        scan(deep.as_bytes(), false, &mut problems);
         assert_eq!(problems.len(), 1);
     }
 }

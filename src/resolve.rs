@@ -7,17 +7,43 @@
 //! hands the resolver a `decode` function that turns template text written in
 //! that context back into the bytes it stands for.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::diag::Problem;
 use crate::placeholder::{Fallback, Part, Placeholder, Template};
 use crate::types::{Checked, Type};
 
+/// FNV-1a: variable names are short and not chosen by an attacker, so a
+/// simple hash beats the default SipHash for the thousands of lookups a large
+/// template makes.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// A snapshot of the environment, taken once so lookups are cheap and stable.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    vars: HashMap<String, Vec<u8>>,
+    vars: HashMap<String, Vec<u8>, BuildHasherDefault<Fnv>>,
 }
 
 impl Env {
@@ -57,7 +83,7 @@ pub enum Piece<'t> {
     /// Template text (from a default), written in the syntax of where it stands.
     Template(&'t [u8]),
     /// A value from outside the template; the format escapes it.
-    Value(Vec<u8>),
+    Value(Cow<'t, [u8]>),
 }
 
 /// A placeholder's value, checked against its type.
@@ -121,7 +147,10 @@ impl<'e> Resolver<'e> {
         context_type: Type,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
         problems: &mut Vec<Problem>,
-    ) -> Option<Resolved<'t>> {
+    ) -> Option<Resolved<'t>>
+    where
+        'e: 't,
+    {
         let ty = self.declared_type(p).unwrap_or(context_type);
         let value = match self.lookup(p.name) {
             Ok(v) => v,
@@ -163,7 +192,13 @@ impl<'e> Resolver<'e> {
                 }
             }
         };
-        let checked = match ty.check(p.name, &logical(&pieces, decode)) {
+        // Text types take any value: skip building it.
+        let checked = if ty.is_text() {
+            Ok(Checked::AsIs)
+        } else {
+            ty.check(p.name, &logical(&pieces, decode))
+        };
+        let checked = match checked {
             Ok(checked) => checked,
             Err(message) => {
                 problems.push(Problem::new(p.start, message));
@@ -183,7 +218,10 @@ impl<'e> Resolver<'e> {
         text: &Template<'t>,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
         problems: &mut Vec<Problem>,
-    ) -> Option<Vec<Piece<'t>>> {
+    ) -> Option<Vec<Piece<'t>>>
+    where
+        'e: 't,
+    {
         let mut pieces = Vec::new();
         let mut ok = true;
         for part in &text.parts {
@@ -192,7 +230,9 @@ impl<'e> Resolver<'e> {
                 Part::Placeholder(inner) => {
                     match self.resolve(inner, Type::String, decode, problems) {
                         Some(r) => match r.checked {
-                            Checked::Canonical(c) => pieces.push(Piece::Value(c.into_bytes())),
+                            Checked::Canonical(c) => {
+                                pieces.push(Piece::Value(Cow::Owned(c.into_bytes())))
+                            }
                             Checked::AsIs => pieces.extend(r.pieces),
                         },
                         None => ok = false,
@@ -205,9 +245,10 @@ impl<'e> Resolver<'e> {
 
     /// The value of `name`, or else the content of the file `name_FILE` names
     /// with one trailing newline removed. `Ok(None)` when neither is set.
-    fn lookup(&mut self, name: &str) -> Result<Option<Vec<u8>>, String> {
-        if let Some(v) = self.env.get(name) {
-            return Ok(Some(v.to_vec()));
+    fn lookup(&mut self, name: &str) -> Result<Option<Cow<'e, [u8]>>, String> {
+        let env: &'e Env = self.env;
+        if let Some(v) = env.get(name) {
+            return Ok(Some(Cow::Borrowed(v)));
         }
         let file_var = file_variable(name);
         let Some(path) = self.env.get(&file_var) else {
@@ -231,6 +272,7 @@ impl<'e> Resolver<'e> {
                 }
             })
             .clone()
+            .map(|v| v.map(Cow::Owned))
     }
 }
 
@@ -251,7 +293,7 @@ mod tests {
         let types = HashMap::new();
         let mut resolver = Resolver::new(env, &types);
         let mut problems = Vec::new();
-        let t = scan(src.as_bytes(), &mut problems);
+        let t = scan(src.as_bytes(), false, &mut problems);
         let p = t.sole_placeholder().unwrap();
         let identity = |b: &[u8]| b.to_vec();
         match resolver.resolve(p, Type::String, &identity, &mut problems) {

@@ -38,9 +38,13 @@ pub struct TemplateFile {
 }
 
 impl TemplateFile {
-    /// The path as messages show it.
+    /// The path as messages show it (without a leading `./`).
     pub fn display(&self) -> String {
-        self.path.display().to_string()
+        let shown = self.path.display().to_string();
+        match shown.strip_prefix("./") {
+            Some(rest) => rest.to_owned(),
+            None => shown,
+        }
     }
 }
 

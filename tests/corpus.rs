@@ -31,17 +31,28 @@ use Kind::*;
 use Outcome::*;
 
 const EXPECTED: &[(&str, Kind, Outcome)] = &[
-    ("other/FarmBot__farmbot_os__rel__vm.args.eex", VmArgs, Identical),
+    (
+        "other/FarmBot__farmbot_os__rel__vm.args.eex",
+        VmArgs,
+        Identical,
+    ),
     (
         "other/Logflare__logflare__rel__env.sh.eex",
         File,
         Invalid("19:44", "unexpected text after ${LOGFLARE_METADATA_CLUSTER"),
     ),
-    ("other/basho__riak__rel__files__advanced.config", SysConfig, Identical),
+    (
+        "other/basho__riak__rel__files__advanced.config",
+        SysConfig,
+        Identical,
+    ),
     (
         "other/basho__riak__rel__files__app.config",
         SysConfig,
-        Invalid("170:15", "expected `,` or `}` in a tuple, found atom `i_backpressure`"),
+        Invalid(
+            "170:15",
+            "expected `,` or `}` in a tuple, found atom `i_backpressure`",
+        ),
     ),
     (
         "other/esl__MongooseIM__big_tests__test.config",
@@ -53,7 +64,11 @@ const EXPECTED: &[(&str, Kind, Outcome)] = &[
         SysConfig,
         Invalid("93:31", "expected `,`, `|` or `]` in a list, found `{`"),
     ),
-    ("other/esl__MongooseIM__rel__files__vm.args", VmArgs, Identical),
+    (
+        "other/esl__MongooseIM__rel__files__vm.args",
+        VmArgs,
+        Identical,
+    ),
     (
         "other/rabbitmq__rabbitmq-server__deps__rabbit__docs__advanced.config.example",
         SysConfig,
@@ -89,45 +104,145 @@ const EXPECTED: &[(&str, Kind, Outcome)] = &[
         SysConfig,
         Identical,
     ),
-    ("sysconfig/2600hz__kazoo__rel__sys.config", SysConfig, Identical),
-    ("sysconfig/apache__couchdb__rel__files__sys.config", SysConfig, Identical),
-    ("sysconfig/barrel-db__barrel_docdb__config__sys.config", SysConfig, Identical),
-    ("sysconfig/emqx__emqx-rel__rel__sys.config", SysConfig, Identical),
-    ("sysconfig/erlang__erlang-org__rel__sys.config", SysConfig, Identical),
-    ("sysconfig/helium__helium-packet-router__config__sys.config", SysConfig, Identical),
-    ("sysconfig/iRaffnix__erlkoenig_nft__config__sys.config", SysConfig, Identical),
-    ("sysconfig/lasp-lang__lasp__config__sys.config", SysConfig, Identical),
-    ("sysconfig/seanchatmangpt__erlmcp__config__sys.config.prod", SysConfig, Identical),
+    (
+        "sysconfig/2600hz__kazoo__rel__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/apache__couchdb__rel__files__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/barrel-db__barrel_docdb__config__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/emqx__emqx-rel__rel__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/erlang__erlang-org__rel__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/helium__helium-packet-router__config__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/iRaffnix__erlkoenig_nft__config__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/lasp-lang__lasp__config__sys.config",
+        SysConfig,
+        Identical,
+    ),
+    (
+        "sysconfig/seanchatmangpt__erlmcp__config__sys.config.prod",
+        SysConfig,
+        Identical,
+    ),
     (
         "sysconfig/zotonic__zotonic__apps__zotonic_launcher__priv__config__erlang.config.in",
         SysConfig,
         Identical,
     ),
-    ("sysconfig_src/TI-Tokyo__riak_cs_control__config__sys.config.src", SysConfig, LikeRelx),
-    ("sysconfig_src/barrel-db__barrel_docdb__config__sys.config.src", SysConfig, LikeRelx),
-    ("sysconfig_src/electric-sql__vaxine__config__sys.config.src", SysConfig, LikeRelx),
+    (
+        "sysconfig_src/TI-Tokyo__riak_cs_control__config__sys.config.src",
+        SysConfig,
+        LikeRelx,
+    ),
+    (
+        "sysconfig_src/barrel-db__barrel_docdb__config__sys.config.src",
+        SysConfig,
+        LikeRelx,
+    ),
+    (
+        "sysconfig_src/electric-sql__vaxine__config__sys.config.src",
+        SysConfig,
+        LikeRelx,
+    ),
     (
         "sysconfig_src/emqx__emqttb__config__sys.config.src",
         SysConfig,
         Invalid("1:1", "the file holds no term"),
     ),
-    ("sysconfig_src/helium__helium-packet-router__config__sys.config.src", SysConfig, LikeRelx),
-    ("sysconfig_src/heyoka__faxe__config__sys.config.src", SysConfig, LikeRelx),
-    ("sysconfig_src/liaoxifeng__mahjong__config__sys.config.src", SysConfig, LikeRelx),
+    (
+        "sysconfig_src/helium__helium-packet-router__config__sys.config.src",
+        SysConfig,
+        LikeRelx,
+    ),
+    (
+        "sysconfig_src/heyoka__faxe__config__sys.config.src",
+        SysConfig,
+        LikeRelx,
+    ),
+    (
+        "sysconfig_src/liaoxifeng__mahjong__config__sys.config.src",
+        SysConfig,
+        LikeRelx,
+    ),
     ("vmargs/2600hz__kazoo__rel__vm.args", VmArgs, Identical),
-    ("vmargs/apache__couchdb__rel__overlay__etc__vm.args", VmArgs, Identical),
+    (
+        "vmargs/apache__couchdb__rel__overlay__etc__vm.args",
+        VmArgs,
+        Identical,
+    ),
     ("vmargs/basho__riak__rel__files__vm.args", VmArgs, Identical),
-    ("vmargs/helium__helium-packet-router__config__vm.args", VmArgs, Identical),
+    (
+        "vmargs/helium__helium-packet-router__config__vm.args",
+        VmArgs,
+        Identical,
+    ),
     ("vmargs/joaohf__eclero__config__vm.args", VmArgs, Identical),
     ("vmargs/lasp-lang__lasp__config__vm.args", VmArgs, LikeRelx),
-    ("vmargs/seanchatmangpt__erlmcp__config__prod-vm.args", VmArgs, LikeRelx),
-    ("vmargs_src/ArweaveTeam__arweave__config__vm.args.src", VmArgs, LikeRelx),
-    ("vmargs_src/Taure__stargate__config__vm.args.src", VmArgs, Identical),
-    ("vmargs_src/barrel-db__barrel_docdb__config__vm.args.src", VmArgs, LikeRelx),
-    ("vmargs_src/ferd__ReVault__config__vm.args.src", VmArgs, LikeRelx),
-    ("vmargs_src/iRaffnix__erlkoenig_nft__config__vm.args.src", VmArgs, LikeRelx),
-    ("vmargs_src/jdek__shurbej__config__vm.args.src", VmArgs, LikeRelx),
-    ("vmargs_src/liaoxifeng__mahjong__config__vm.args.src", VmArgs, LikeRelx),
+    (
+        "vmargs/seanchatmangpt__erlmcp__config__prod-vm.args",
+        VmArgs,
+        LikeRelx,
+    ),
+    (
+        "vmargs_src/ArweaveTeam__arweave__config__vm.args.src",
+        VmArgs,
+        LikeRelx,
+    ),
+    (
+        "vmargs_src/Taure__stargate__config__vm.args.src",
+        VmArgs,
+        Identical,
+    ),
+    (
+        "vmargs_src/barrel-db__barrel_docdb__config__vm.args.src",
+        VmArgs,
+        LikeRelx,
+    ),
+    (
+        "vmargs_src/ferd__ReVault__config__vm.args.src",
+        VmArgs,
+        LikeRelx,
+    ),
+    (
+        "vmargs_src/iRaffnix__erlkoenig_nft__config__vm.args.src",
+        VmArgs,
+        LikeRelx,
+    ),
+    (
+        "vmargs_src/jdek__shurbej__config__vm.args.src",
+        VmArgs,
+        LikeRelx,
+    ),
+    (
+        "vmargs_src/liaoxifeng__mahjong__config__vm.args.src",
+        VmArgs,
+        LikeRelx,
+    ),
 ];
 
 fn flag(kind: Kind) -> &'static str {
@@ -255,7 +370,12 @@ fn every_corpus_file_renders_as_its_readme_says() {
         match outcome {
             Identical => {
                 let out = render(&path, kind, &BTreeMap::new());
-                assert_eq!(code(&out), 0, "{name}: {}", String::from_utf8_lossy(&out.stderr));
+                assert_eq!(
+                    code(&out),
+                    0,
+                    "{name}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 assert!(out.stdout == original, "{name} changed");
             }
             Invalid(at, says) => {
@@ -279,7 +399,12 @@ fn every_corpus_file_renders_as_its_readme_says() {
                         .map(|(i, (n, _))| (n.clone(), format!("v{i}")))
                         .collect();
                     let out = render(&path, kind, &env);
-                    assert_eq!(code(&out), 0, "{name}: {}", String::from_utf8_lossy(&out.stderr));
+                    assert_eq!(
+                        code(&out),
+                        0,
+                        "{name}: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                     let relx = relx_substitute(&text, &env);
                     let ours = String::from_utf8(out.stdout).unwrap();
                     if kind == VmArgs {
@@ -294,7 +419,11 @@ fn every_corpus_file_renders_as_its_readme_says() {
                 }
             }
         }
-        assert_eq!(std::fs::read(&path).unwrap(), original, "{name} was modified");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            original,
+            "{name} was modified"
+        );
     }
     let Some(erl) = erl else { return };
     let files: Vec<PathBuf> = pairs

@@ -63,7 +63,7 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
                 i += 3;
                 text_start = i;
             }
-            (_, b'$') if src[i..].starts_with(b"${") => match parse_at(src, i, 0) {
+            (_, b'$') if src[i..].starts_with(b"${") => match parse_at(src, i, 0, false) {
                 Ok(p) => {
                     parts.push(Chunk::Text(&src[text_start..i]));
                     i = p.end;

@@ -9,7 +9,7 @@ use crate::types::{Checked, Type};
 /// Renders a text template.
 pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
     let mut problems = Vec::new();
-    let template = scan(src, &mut problems);
+    let template = scan(src, false, &mut problems);
     let mut out = Vec::with_capacity(src.len());
     let identity = |b: &[u8]| b.to_vec();
     for part in &template.parts {
@@ -42,7 +42,7 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
 /// Every placeholder of a text template.
 pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
     let mut problems = Vec::new();
-    let template = scan(src, &mut problems);
+    let template = scan(src, false, &mut problems);
     let mut found = Vec::new();
     crate::format::collect(&template, Type::String, &|at| at, &mut found);
     if problems.is_empty() {

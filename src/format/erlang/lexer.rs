@@ -139,13 +139,11 @@ impl<'s> Lexer<'s> {
                     _ => Kind::Punct(Punct::Other),
                 }
             }
-            0xC3 if self.latin1_letter(start).is_some() => {
-                if self.latin1_letter(start) == Some(true) {
-                    self.name(Kind::Variable)
-                } else {
-                    self.name(Kind::Atom)
-                }
-            }
+            0xC3 => match self.latin1_letter(start) {
+                Some(true) => self.name(Kind::Variable),
+                Some(false) => self.name(Kind::Atom),
+                None => Kind::Punct(self.punct()?),
+            },
             _ => Kind::Punct(self.punct()?),
         };
         Ok(Token {
@@ -156,17 +154,21 @@ impl<'s> Lexer<'s> {
     }
 
     fn skip_blank(&mut self) {
-        while let Some(&b) = self.src.get(self.pos) {
+        let src = self.src;
+        let mut i = self.pos;
+        while let Some(&b) = src.get(i) {
             if is_blank(b) {
-                self.pos += 1;
+                i += 1;
             } else if b == b'%' {
-                while self.src.get(self.pos).is_some_and(|&c| c != b'\n') {
-                    self.pos += 1;
-                }
+                i = src[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(src.len(), |k| i + k);
             } else {
                 break;
             }
         }
+        self.pos = i;
     }
 
     /// Latin-1 letters written in UTF-8 (`C3 80`..`C3 BF`): `Some(true)` for
@@ -184,13 +186,17 @@ impl<'s> Lexer<'s> {
     }
 
     fn name(&mut self, kind: Kind) -> Kind {
+        let src = self.src;
+        let mut i = self.pos;
         loop {
-            match self.src.get(self.pos) {
-                Some(&c) if c.is_ascii_alphanumeric() || c == b'_' || c == b'@' => self.pos += 1,
-                Some(0xC3) if self.latin1_letter(self.pos).is_some() => self.pos += 2,
-                _ => return kind,
+            match src.get(i) {
+                Some(&c) if NAME_BYTE[c as usize] => i += 1,
+                Some(0xC3) if self.latin1_letter(i).is_some() => i += 2,
+                _ => break,
             }
         }
+        self.pos = i;
+        kind
     }
 
     fn digits(&mut self, radix: u32) -> usize {
@@ -254,22 +260,25 @@ impl<'s> Lexer<'s> {
     }
 
     fn quoted(&mut self, quote: u8, kind: Kind, unclosed: &'static str) -> Result<Kind, LexError> {
+        let src = self.src;
         let start = self.pos;
-        self.pos += 1;
+        let mut i = start + 1;
         loop {
-            match self.src.get(self.pos) {
+            match src[i.min(src.len())..]
+                .iter()
+                .position(|&c| c == quote || c == b'\\')
+            {
                 None => {
                     return Err(LexError {
                         at: start,
                         message: unclosed,
                     });
                 }
-                Some(b'\\') => self.pos += 2,
-                Some(&c) if c == quote => {
-                    self.pos += 1;
+                Some(k) if src[i + k] == quote => {
+                    self.pos = i + k + 1;
                     return Ok(kind);
                 }
-                Some(_) => self.pos += 1,
+                Some(k) => i += k + 2,
             }
         }
     }
@@ -282,7 +291,7 @@ impl<'s> Lexer<'s> {
                 return Ok(Kind::EscapedDollar);
             }
             if placeholder::starts_named(self.src, start) {
-                return match placeholder::parse_at(self.src, start, 0) {
+                return match placeholder::parse_at(self.src, start, 0, false) {
                     Ok(p) => {
                         self.pos = p.end;
                         Ok(Kind::Placeholder)
@@ -361,25 +370,25 @@ impl<'s> Lexer<'s> {
     }
 
     fn punct(&mut self) -> Result<Punct, LexError> {
-        let rest = &self.src[self.pos..];
-        let (p, len) = match rest {
-            [b'<', b'<', ..] => (Punct::LtLt, 2),
-            [b'>', b'>', ..] => (Punct::GtGt, 2),
-            [b'=', b'>', ..] => (Punct::Arrow, 2),
-            [b'{', ..] => (Punct::LBrace, 1),
-            [b'}', ..] => (Punct::RBrace, 1),
-            [b'[', ..] => (Punct::LBracket, 1),
-            [b']', ..] => (Punct::RBracket, 1),
-            [b'(', ..] => (Punct::LParen, 1),
-            [b')', ..] => (Punct::RParen, 1),
-            [b',', ..] => (Punct::Comma, 1),
-            [b'|', ..] => (Punct::Bar, 1),
-            [b'#', ..] => (Punct::Hash, 1),
-            [b':', ..] => (Punct::Colon, 1),
-            [b'/', ..] => (Punct::Slash, 1),
-            [b'-', ..] => (Punct::Minus, 1),
-            [b'+', ..] => (Punct::Plus, 1),
-            [c, ..] if c.is_ascii_punctuation() => (Punct::Other, 1),
+        let next = self.src.get(self.pos + 1).copied();
+        let (p, len) = match self.src[self.pos] {
+            b'{' => (Punct::LBrace, 1),
+            b'}' => (Punct::RBrace, 1),
+            b'[' => (Punct::LBracket, 1),
+            b']' => (Punct::RBracket, 1),
+            b',' => (Punct::Comma, 1),
+            b'(' => (Punct::LParen, 1),
+            b')' => (Punct::RParen, 1),
+            b'<' if next == Some(b'<') => (Punct::LtLt, 2),
+            b'>' if next == Some(b'>') => (Punct::GtGt, 2),
+            b'=' if next == Some(b'>') => (Punct::Arrow, 2),
+            b'|' => (Punct::Bar, 1),
+            b'#' => (Punct::Hash, 1),
+            b':' => (Punct::Colon, 1),
+            b'/' => (Punct::Slash, 1),
+            b'-' => (Punct::Minus, 1),
+            b'+' => (Punct::Plus, 1),
+            c if c.is_ascii_punctuation() => (Punct::Other, 1),
             _ => {
                 return Err(LexError {
                     at: self.pos,
@@ -391,6 +400,18 @@ impl<'s> Lexer<'s> {
         Ok(p)
     }
 }
+
+/// Bytes that continue an atom or variable name.
+const NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'@';
+        b += 1;
+    }
+    table
+};
 
 /// Whitespace as the Erlang scanner sees it: every control character and space.
 fn is_blank(b: u8) -> bool {

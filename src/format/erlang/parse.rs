@@ -164,11 +164,39 @@ struct Parser<'s> {
     sites: Vec<Site>,
 }
 
-const RESERVED: &[&str] = &[
-    "after", "and", "andalso", "band", "begin", "bnot", "bor", "bsl", "bsr", "bxor", "case",
-    "catch", "cond", "div", "end", "fun", "if", "let", "not", "of", "or", "orelse", "receive",
-    "rem", "try", "when", "xor",
-];
+/// Words the Erlang parser reserves; an atom spelled so must be quoted.
+fn is_reserved(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"after"
+            | b"and"
+            | b"andalso"
+            | b"band"
+            | b"begin"
+            | b"bnot"
+            | b"bor"
+            | b"bsl"
+            | b"bsr"
+            | b"bxor"
+            | b"case"
+            | b"catch"
+            | b"cond"
+            | b"div"
+            | b"end"
+            | b"fun"
+            | b"if"
+            | b"let"
+            | b"not"
+            | b"of"
+            | b"or"
+            | b"orelse"
+            | b"receive"
+            | b"rem"
+            | b"try"
+            | b"when"
+            | b"xor"
+    )
+}
 
 impl<'s> Parser<'s> {
     fn new(src: &'s [u8], mode: Mode) -> Result<Self, Problem> {
@@ -401,7 +429,7 @@ impl<'s> Parser<'s> {
                     self.advance()?;
                     return self.external_fun();
                 }
-                if self.mode == Mode::Template && RESERVED.iter().any(|r| r.as_bytes() == word) {
+                if self.mode == Mode::Template && is_reserved(word) {
                     return Err(Problem::new(
                         t.start,
                         format!(
@@ -419,11 +447,7 @@ impl<'s> Parser<'s> {
                 Ok(Shape::Other)
             }
             Kind::String => {
-                let strings = self.strings()?;
-                let whole = (strings.len() == 1).then_some(t.start..t.end);
-                for s in strings {
-                    self.text_site(s, Context::Charlist, whole.clone());
-                }
+                self.strings(Context::Charlist)?;
                 Ok(Shape::Other)
             }
             Kind::Integer => {
@@ -474,13 +498,26 @@ impl<'s> Parser<'s> {
         }
     }
 
-    /// Adjacent string literals, which Erlang joins into one.
-    fn strings(&mut self) -> Result<Vec<Token>, Problem> {
-        let mut strings = vec![self.advance()?];
+    /// Adjacent string literals, which Erlang joins into one; each holding
+    /// `${` becomes a site. A lone literal is `whole` unless `in_binary`.
+    /// Returns how many literals there were.
+    fn strings(&mut self, context: Context) -> Result<usize, Problem> {
+        let first = self.advance()?;
+        let first_site = self.sites.len();
+        let whole = (context == Context::Charlist).then_some(first.start..first.end);
+        self.text_site(first, context, whole);
+        let mut count = 1;
         while self.tok.kind == Kind::String {
-            strings.push(self.advance()?);
+            let t = self.advance()?;
+            self.text_site(t, context, None);
+            count += 1;
         }
-        Ok(strings)
+        if count > 1
+            && let Some(Site::Text { whole, .. }) = self.sites.get_mut(first_site)
+        {
+            *whole = None;
+        }
+        Ok(count)
     }
 
     fn text_site(&mut self, t: Token, context: Context, whole: Option<Range<usize>>) {
@@ -540,11 +577,7 @@ impl<'s> Parser<'s> {
             let mut lone_string = false;
             match t.kind {
                 Kind::String => {
-                    let strings = self.strings()?;
-                    lone_string = strings.len() == 1;
-                    for s in strings {
-                        self.text_site(s, Context::Binary, None);
-                    }
+                    lone_string = self.strings(Context::Binary)? == 1;
                 }
                 Kind::Integer => {
                     self.advance()?;
@@ -639,10 +672,12 @@ impl<'s> Parser<'s> {
 
 /// The value of a plain decimal integer literal that could be a character.
 fn small(text: &[u8]) -> Option<u32> {
-    if text.len() > 7 || !text.iter().all(u8::is_ascii_digit) {
+    if text.len() > 7 {
         return None;
     }
-    std::str::from_utf8(text).ok()?.parse().ok()
+    text.iter().try_fold(0u32, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
 }
 
 fn lex_problem(e: LexError) -> Problem {

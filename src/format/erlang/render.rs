@@ -13,12 +13,21 @@ use crate::placeholder::{Part, Placeholder, Template, scan};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
 
-/// One replacement in the source.
-struct Edit {
+/// Where a substitution landed in the output, to blame a break on it.
+struct Placed<'a> {
+    /// Offset in the output.
+    out_at: usize,
+    /// File offset and name of the first placeholder behind it.
+    blame: Option<(usize, &'a str)>,
+}
+
+/// A site's replacement: the span of the source it replaces, and whether it
+/// inserted Erlang term text as written (which alone can change the file's
+/// structure; every other replacement is one complete literal or escaped text
+/// inside one).
+struct Replaced {
     span: Range<usize>,
-    text: Vec<u8>,
-    /// File offset and name of the first placeholder behind it, to blame.
-    blame: Option<(usize, String)>,
+    term_text: bool,
 }
 
 /// Where a site's text came from, to turn its offsets into file offsets.
@@ -60,26 +69,41 @@ fn site_text<'a>(src: &'a [u8], site: &'a Site) -> Option<(&'a [u8], Origin<'a>)
 pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
     let sites = parse_template(src).map_err(|p| vec![p])?;
     let mut problems = Vec::new();
-    let mut edits = Vec::with_capacity(sites.len());
+    let mut out = Vec::with_capacity(src.len() + src.len() / 8);
+    let mut placed = Vec::with_capacity(sites.len());
+    let mut scratch = Vec::new();
+    let mut cursor = 0;
+    let mut reparse = false;
     for site in &sites {
-        if let Some(edit) = render_site(src, site, resolver, &mut problems) {
-            edits.push(edit);
-        }
+        scratch.clear();
+        let Some((replaced, blame)) = render_site(src, site, resolver, &mut problems, &mut scratch)
+        else {
+            continue;
+        };
+        out.extend_from_slice(&src[cursor..replaced.span.start]);
+        placed.push(Placed {
+            out_at: out.len(),
+            blame,
+        });
+        out.extend_from_slice(&scratch);
+        cursor = replaced.span.end;
+        reparse |= replaced.term_text;
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    let (out, placed) = apply(src, &edits);
-    if edits.iter().any(|e| e.blame.is_some())
-        && let Err(p) = check_output(&out)
-    {
+    out.extend_from_slice(&src[cursor..]);
+    // Escaped text inside a literal, and a literal or number in place of a
+    // literal, cannot change the structure of the file; term text can. Only
+    // then is the whole output parsed again.
+    if reparse && let Err(p) = check_output(&out) {
         // Blame the last substitution that starts at or before the error.
-        let culprit = placed
+        let (at, name) = placed
             .iter()
             .rev()
-            .find(|(start, blame)| *start <= p.at && blame.is_some())
-            .and_then(|(_, blame)| blame.clone());
-        let (at, name) = culprit.unwrap_or((0, "a placeholder".into()));
+            .filter(|pl| pl.out_at <= p.at)
+            .find_map(|pl| pl.blame)
+            .unwrap_or((0, "a placeholder"));
         return Err(vec![Problem::new(
             at,
             format!(
@@ -91,45 +115,29 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
     Ok(out)
 }
 
-/// Copies `src` with `edits` applied; returns where each edit landed.
-#[allow(clippy::type_complexity)]
-fn apply(src: &[u8], edits: &[Edit]) -> (Vec<u8>, Vec<(usize, Option<(usize, String)>)>) {
-    let grown: usize = edits.iter().map(|e| e.text.len()).sum();
-    let mut out = Vec::with_capacity(src.len() + grown);
-    let mut placed = Vec::with_capacity(edits.len());
-    let mut cursor = 0;
-    for e in edits {
-        out.extend_from_slice(&src[cursor..e.span.start]);
-        placed.push((out.len(), e.blame.clone()));
-        out.extend_from_slice(&e.text);
-        cursor = e.span.end;
-    }
-    out.extend_from_slice(&src[cursor..]);
-    (out, placed)
-}
-
-fn render_site(
-    src: &[u8],
-    site: &Site,
+/// Renders one site into `buf`; returns what it replaced and whom to blame.
+fn render_site<'a>(
+    src: &'a [u8],
+    site: &'a Site,
     resolver: &mut Resolver<'_>,
     problems: &mut Vec<Problem>,
-) -> Option<Edit> {
-    let (text, origin) = match site_text(src, site) {
-        Some(found) => found,
-        None => {
-            let Site::Escape { span } = site else {
-                return None;
-            };
-            return Some(Edit {
-                span: span.clone(),
-                text: b"${".to_vec(),
-                blame: None,
-            });
-        }
+    buf: &mut Vec<u8>,
+) -> Option<(Replaced, Option<(usize, &'a str)>)> {
+    let Some((text, origin)) = site_text(src, site) else {
+        let Site::Escape { span } = site else {
+            return None;
+        };
+        buf.extend_from_slice(b"${");
+        let replaced = Replaced {
+            span: span.clone(),
+            term_text: false,
+        };
+        return Some((replaced, None));
     };
     let mut local = Vec::new();
-    let template = scan(text, &mut local);
-    let blame = first_placeholder(&template).map(|p| (origin.locate(p.start), p.name.to_owned()));
+    let escapes = matches!(site, Site::Text { .. });
+    let template = scan(text, escapes, &mut local);
+    let blame = first_placeholder(&template).map(|p| (origin.locate(p.start), p.name));
     let result = match site {
         Site::Text {
             content,
@@ -142,19 +150,26 @@ fn render_site(
             content,
             resolver,
             &mut local,
+            buf,
         ),
-        Site::Bare { span } => {
-            let p = template.sole_placeholder()?;
-            let r = resolver.resolve(p, Type::Term, &identity, &mut local);
-            r.and_then(|r| term_text(&r, &r.logical(&identity), p, &mut local))
-                .map(|text| (span.clone(), text))
+        Site::Bare { span } => template.sole_placeholder().and_then(|p| {
+            let r = resolver.resolve(p, Type::Term, &identity, &mut local)?;
+            let term_text = term_text(&r, &r.logical(&identity), p, &mut local, buf)?;
+            Some(Replaced {
+                span: span.clone(),
+                term_text,
+            })
+        }),
+        Site::Bytes { span, .. } => {
+            render_decoded(&template, false, span, resolver, &mut local, buf)
         }
-        Site::Bytes { span, .. } => render_decoded(&template, false, span, resolver, &mut local),
-        Site::Codes { span, .. } => render_decoded(&template, true, span, resolver, &mut local),
+        Site::Codes { span, .. } => {
+            render_decoded(&template, true, span, resolver, &mut local, buf)
+        }
         Site::Escape { .. } => None,
     };
     origin.relocate(local, problems);
-    result.map(|(span, text)| Edit { span, text, blame })
+    result.map(|replaced| (replaced, blame))
 }
 
 fn first_placeholder<'a, 't>(t: &'a Template<'t>) -> Option<&'a Placeholder<'t>> {
@@ -198,7 +213,8 @@ fn render_text(
     content: &Range<usize>,
     resolver: &mut Resolver<'_>,
     problems: &mut Vec<Problem>,
-) -> Option<(Range<usize>, Vec<u8>)> {
+    out: &mut Vec<u8>,
+) -> Option<Replaced> {
     let decode_text: &dyn Fn(&[u8]) -> Vec<u8> = match context {
         Context::Binary => &decode_bytes,
         _ => &decode_utf8,
@@ -209,10 +225,12 @@ fn render_text(
             .is_some_and(|ty| converts(ty, context))
     {
         let r = resolver.resolve(p, Type::String, decode_text, problems)?;
-        let text = term_text(&r, &r.logical(decode_text), p, problems)?;
-        return Some((whole.clone(), text));
+        let term_text = term_text(&r, &r.logical(decode_text), p, problems, out)?;
+        return Some(Replaced {
+            span: whole.clone(),
+            term_text,
+        });
     }
-    let mut out = Vec::with_capacity(content.len() + 16);
     let mut ok = true;
     for part in &template.parts {
         match part {
@@ -230,7 +248,7 @@ fn render_text(
                     match piece {
                         Piece::Template(t) => out.extend_from_slice(t),
                         Piece::Value(v) => {
-                            ok &= write_value(v, context, p, &mut out, problems);
+                            ok &= write_value(v, context, p, out, problems);
                         }
                     }
                 }
@@ -238,7 +256,7 @@ fn render_text(
         }
     }
     if ok && context == Context::Atom {
-        let chars = decode(&out).len();
+        let chars = decode(out).len();
         if chars > crate::types::MAX_ATOM_CHARS
             && let Some(p) = first_placeholder(template)
         {
@@ -253,7 +271,10 @@ fn render_text(
             ok = false;
         }
     }
-    ok.then(|| (content.clone(), out))
+    ok.then(|| Replaced {
+        span: content.clone(),
+        term_text: false,
+    })
 }
 
 /// Writes a value escaped for the literal it stands in.
@@ -307,7 +328,8 @@ fn render_decoded(
     span: &Range<usize>,
     resolver: &mut Resolver<'_>,
     problems: &mut Vec<Problem>,
-) -> Option<(Range<usize>, Vec<u8>)> {
+    out: &mut Vec<u8>,
+) -> Option<Replaced> {
     let context = if chars {
         Context::Charlist
     } else {
@@ -319,8 +341,11 @@ fn render_decoded(
             .is_some_and(|ty| converts(ty, context))
     {
         let r = resolver.resolve(p, Type::String, &identity, problems)?;
-        let text = term_text(&r, &r.logical(&identity), p, problems)?;
-        return Some((span.clone(), text));
+        let term_text = term_text(&r, &r.logical(&identity), p, problems, out)?;
+        return Some(Replaced {
+            span: span.clone(),
+            term_text,
+        });
     }
     let mut value = Vec::new();
     let mut ok = true;
@@ -339,55 +364,63 @@ fn render_decoded(
     if !ok {
         return None;
     }
-    let mut out = Vec::with_capacity(value.len() + 8);
     if chars {
         let Ok(text) = std::str::from_utf8(&value) else {
             problems.push(not_utf8(first_placeholder(template)?, context));
             return None;
         };
         out.push(b'"');
-        escape_chars(text, b'"', &mut out);
+        escape_chars(text, b'"', out);
         out.push(b'"');
     } else {
         out.extend_from_slice(b"<<\"");
-        escape_bytes(&value, &mut out);
+        escape_bytes(&value, out);
         out.extend_from_slice(b"\">>");
     }
-    Some((span.clone(), out))
+    Some(Replaced {
+        span: span.clone(),
+        term_text: false,
+    })
 }
 
-/// The Erlang term a typed value becomes when it stands alone.
+/// Writes the Erlang term a typed value becomes when it stands alone; returns
+/// whether it was term text written as it is.
 fn term_text(
     r: &Resolved<'_>,
     logical: &[u8],
     p: &Placeholder<'_>,
     problems: &mut Vec<Problem>,
-) -> Option<Vec<u8>> {
+    out: &mut Vec<u8>,
+) -> Option<bool> {
     if let Checked::Canonical(c) = &r.checked {
-        return Some(c.clone().into_bytes());
+        out.extend_from_slice(c.as_bytes());
+        return Some(false);
     }
-    let quoted = |quote: u8, context: Context, problems: &mut Vec<Problem>| {
+    let mut quoted = |quote: u8, context: Context, out: &mut Vec<u8>| {
         let Ok(text) = std::str::from_utf8(logical) else {
             problems.push(not_utf8(p, context));
             return None;
         };
-        let mut out = vec![quote];
-        escape_chars(text, quote, &mut out);
         out.push(quote);
-        Some(out)
+        escape_chars(text, quote, out);
+        out.push(quote);
+        Some(false)
     };
     match r.ty {
-        Type::Atom => quoted(b'\'', Context::Atom, problems),
-        Type::String | Type::Charlist => quoted(b'"', Context::Charlist, problems),
+        Type::Atom => quoted(b'\'', Context::Atom, out),
+        Type::String | Type::Charlist => quoted(b'"', Context::Charlist, out),
         Type::Binary => {
-            let mut out = b"<<\"".to_vec();
-            escape_bytes(logical, &mut out);
+            out.extend_from_slice(b"<<\"");
+            escape_bytes(logical, out);
             out.extend_from_slice(b"\">>");
-            Some(out)
+            Some(false)
         }
         Type::Term | Type::Int | Type::Port | Type::Float | Type::Bool => {
             match check_term_run(logical) {
-                Ok(()) => Some(logical.to_vec()),
+                Ok(()) => {
+                    out.extend_from_slice(logical);
+                    Some(true)
+                }
                 Err(why) => {
                     problems.push(Problem::new(
                         p.start,
@@ -414,7 +447,7 @@ pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
             _ => Type::String,
         };
         let mut local = Vec::new();
-        let template = scan(text, &mut local);
+        let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
         crate::format::collect(&template, context_type, &|at| origin.locate(at), &mut found);
         origin.relocate(local, &mut problems);
     }
