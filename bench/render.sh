@@ -2,6 +2,8 @@
 # Time to render a 200 KB sys.config holding 3,000 placeholders: launch against
 # envsubst (Debian's gettext-base) on the same file and environment, whole
 # processes, interleaved runs. Prints medians and ratios (envsubst = 1.00x).
+# `cat` of the same file is printed as the floor: starting a process and
+# copying the bytes, with no work on them at all.
 #
 #   bench/render.sh [RUNS]        (default 300)
 set -euo pipefail
@@ -17,7 +19,8 @@ RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --target
 launch=$PWD/target/$target/release/launch
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+shm=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+trap 'rm -rf "$work" "$shm"' EXIT
 bench/gen-sys-config.sh 3000 > "$work/sys.config"
 
 # 100 distinct variables, each used 30 times, as values of a real release.
@@ -33,4 +36,6 @@ mkdir -p "$work/out"
 python3 bench/timing.py "$runs" \
   "launch render --out-dir"="{\"argv\": [\"$launch\", \"render\", \"-q\", \"--sys-config\", \"$work/sys.config\", \"--out-dir\", \"$work/out\"], \"env\": $env_json}" \
   "launch render --stdout"="{\"argv\": [\"$launch\", \"render\", \"-q\", \"--stdout\", \"--sys-config\", \"$work/sys.config\"], \"env\": $env_json}" \
+  "launch render --out-dir tmpfs"="{\"argv\": [\"$launch\", \"render\", \"-q\", \"--sys-config\", \"$work/sys.config\", \"--out-dir\", \"$shm\"], \"env\": $env_json}" \
+  "cat (floor)"="{\"argv\": [\"$(command -v cat)\", \"$work/sys.config\"]}" \
   "envsubst"="{\"argv\": [\"$(command -v envsubst)\"], \"stdin\": \"$work/sys.config\", \"env\": $env_json}"

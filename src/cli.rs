@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::types::Type;
 
@@ -113,21 +113,21 @@ impl Cli {
     /// clap alone would take it for COMMAND, so it is moved to the front.
     pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, clap::Error> {
         let mut args: Vec<OsString> = args.into_iter().collect();
-        if let Some(i) = first_word(&args)
-            && Cli::command()
-                .get_subcommands()
-                .any(|s| args[i] == s.get_name())
+        let mut command = Cli::command();
+        if let Some(i) = first_word(&command, &args)
+            && i > 1
+            && command.get_subcommands().any(|s| args[i] == s.get_name())
         {
             let word = args.remove(i);
-            args.insert(1.min(args.len()), word);
+            args.insert(1, word);
         }
-        Cli::try_parse_from(args)
+        let matches = command.try_get_matches_from_mut(args)?;
+        Cli::from_arg_matches(&matches)
     }
 }
 
 /// The index of the first argument that is neither an option nor an option's value.
-fn first_word(args: &[OsString]) -> Option<usize> {
-    let command = Cli::command();
+fn first_word(command: &clap::Command, args: &[OsString]) -> Option<usize> {
     let takes_value = |flag: &str| {
         command.get_arguments().any(|a| {
             a.get_action().takes_values()

@@ -91,7 +91,18 @@ impl Placeholder<'_> {
 /// inside of an Erlang string or atom), a backslash takes the next byte with
 /// it, so `\${` is not a placeholder and a value never lands after a lone `\`.
 pub fn scan<'a>(buf: &'a [u8], escapes: bool, problems: &mut Vec<Problem>) -> Template<'a> {
-    let mut parts = Vec::new();
+    scan_reusing(buf, escapes, problems, Vec::new())
+}
+
+/// [`scan`], filling `parts` (emptied first) so that a caller scanning many
+/// buffers can reuse one allocation.
+pub fn scan_reusing<'a>(
+    buf: &'a [u8],
+    escapes: bool,
+    problems: &mut Vec<Problem>,
+    mut parts: Vec<Part<'a>>,
+) -> Template<'a> {
+    parts.clear();
     let mut text_start = 0;
     let mut i = 0;
     while let Some(found) = find_special(&buf[i..], escapes) {
@@ -172,9 +183,17 @@ fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
-fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
+/// Bytes that continue a variable name: `[A-Za-z0-9_]`.
+const NAME_CHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
 
 const LITERAL_HINT: &str = "(write $${ for a literal ${)";
 
@@ -221,7 +240,7 @@ pub fn parse_at(
         )
         .into());
     }
-    while buf.get(i).is_some_and(|&b| is_name_char(b)) {
+    while i < buf.len() && NAME_CHAR[buf[i] as usize] {
         i += 1;
     }
     // The name is ASCII by construction.

@@ -86,11 +86,38 @@ pub enum Piece<'t> {
     Value(Cow<'t, [u8]>),
 }
 
+/// The pieces of a value: one (a value from the environment, the common case,
+/// kept without allocating) or several (a default with placeholders of its own).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pieces<'t> {
+    /// A single piece.
+    One(Piece<'t>),
+    /// Any number of pieces.
+    Many(Vec<Piece<'t>>),
+}
+
+impl<'t> Pieces<'t> {
+    /// The pieces in order.
+    pub fn as_slice(&self) -> &[Piece<'t>] {
+        match self {
+            Pieces::One(p) => std::slice::from_ref(p),
+            Pieces::Many(v) => v,
+        }
+    }
+
+    fn into_vec(self) -> Vec<Piece<'t>> {
+        match self {
+            Pieces::One(p) => vec![p],
+            Pieces::Many(v) => v,
+        }
+    }
+}
+
 /// A placeholder's value, checked against its type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved<'t> {
     /// The value, in pieces.
-    pub pieces: Vec<Piece<'t>>,
+    pub pieces: Pieces<'t>,
     /// The type that applied.
     pub ty: Type,
     /// What the type check made of it.
@@ -100,7 +127,7 @@ pub struct Resolved<'t> {
 impl Resolved<'_> {
     /// The bytes the value stands for, template text decoded with `decode`.
     pub fn logical(&self, decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
-        logical(&self.pieces, decode)
+        logical(self.pieces.as_slice(), decode)
     }
 }
 
@@ -166,7 +193,7 @@ impl<'e> Resolver<'e> {
             None => (false, None),
         };
         let pieces = match value {
-            Some(v) if !(v.is_empty() && when_empty) => vec![Piece::Value(v)],
+            Some(v) if !(v.is_empty() && when_empty) => Pieces::One(Piece::Value(v)),
             unset_or_empty => {
                 let what = if unset_or_empty.is_some() {
                     "is empty"
@@ -175,7 +202,7 @@ impl<'e> Resolver<'e> {
                 };
                 match fallback {
                     Some(Fallback::Default { text, .. }) => {
-                        self.resolve_text(text, decode, problems)?
+                        Pieces::Many(self.resolve_text(text, decode, problems)?)
                     }
                     Some(Fallback::Error { message, .. }) if !message.is_empty() => {
                         let message = String::from_utf8_lossy(message);
@@ -196,7 +223,7 @@ impl<'e> Resolver<'e> {
         let checked = if ty.is_text() {
             Ok(Checked::AsIs)
         } else {
-            ty.check(p.name, &logical(&pieces, decode))
+            ty.check(p.name, &logical(pieces.as_slice(), decode))
         };
         let checked = match checked {
             Ok(checked) => checked,
@@ -233,7 +260,7 @@ impl<'e> Resolver<'e> {
                             Checked::Canonical(c) => {
                                 pieces.push(Piece::Value(Cow::Owned(c.into_bytes())))
                             }
-                            Checked::AsIs => pieces.extend(r.pieces),
+                            Checked::AsIs => pieces.extend(r.pieces.into_vec()),
                         },
                         None => ok = false,
                     }

@@ -126,7 +126,7 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
             ));
             continue;
         }
-        for piece in &r.pieces {
+        for piece in r.pieces.as_slice() {
             match piece {
                 Piece::Template(t) => out.extend_from_slice(t),
                 Piece::Value(v) => escape(v, quoting, &mut out),

@@ -20,10 +20,10 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
                     match r.checked {
                         Checked::Canonical(c) => out.extend_from_slice(c.as_bytes()),
                         Checked::AsIs => {
-                            for piece in r.pieces {
+                            for piece in r.pieces.as_slice() {
                                 match piece {
                                     Piece::Template(t) => out.extend_from_slice(t),
-                                    Piece::Value(v) => out.extend_from_slice(&v),
+                                    Piece::Value(v) => out.extend_from_slice(v),
                                 }
                             }
                         }

@@ -11,20 +11,50 @@ use std::fmt::Write as _;
 
 /// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
 pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.extend_from_slice(b"\\\\"),
-            c if c as u32 == quote as u32 => {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // Runs of printable ASCII that need no escape are copied at once.
+        let run = bytes[i..]
+            .iter()
+            .position(|&b| !PLAIN[b as usize] || b == quote)
+            .unwrap_or(bytes.len() - i);
+        out.extend_from_slice(&bytes[i..i + run]);
+        i += run;
+        let Some(&b) = bytes.get(i) else { break };
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'$' if bytes.get(i + 1) == Some(&b'{') => out.extend_from_slice(b"\\x{24}"),
+            b'$' => out.push(b),
+            b if b == quote => {
                 out.push(b'\\');
                 out.push(quote);
             }
-            '$' if chars.peek() == Some(&'{') => out.extend_from_slice(b"\\x{24}"),
-            ' '..='~' => out.push(c as u8),
-            c => hex(c as u32, out),
+            b if b < 0x80 => hex(u32::from(b), out),
+            _ => {
+                // A whole UTF-8 sequence: one character, one escape.
+                let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+                hex(c as u32, out);
+                i += c.len_utf8();
+                continue;
+            }
         }
+        i += 1;
     }
 }
+
+/// Printable ASCII that stands for itself in any Erlang literal: everything
+/// from space to `~` except the backslash and `$` (quotes are checked apart).
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b' ';
+    while b <= b'~' {
+        table[b as usize] = b != b'\\' && b != b'$';
+        b += 1;
+    }
+    table
+};
 
 /// Appends `bytes` as the inside of a binary's string segment, byte for byte.
 pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {

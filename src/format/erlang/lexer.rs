@@ -84,6 +84,8 @@ pub struct Token {
     pub start: usize,
     /// Offset just past its last byte.
     pub end: usize,
+    /// For strings and quoted atoms: the text holds `${` (maybe a placeholder).
+    pub marked: bool,
 }
 
 /// A lexical error: where, and what.
@@ -100,6 +102,8 @@ pub struct Lexer<'s> {
     src: &'s [u8],
     pos: usize,
     placeholders: bool,
+    /// Set while reading a quoted token that holds `${`.
+    marked: bool,
 }
 
 impl<'s> Lexer<'s> {
@@ -110,26 +114,81 @@ impl<'s> Lexer<'s> {
             src,
             pos: 0,
             placeholders,
+            marked: false,
         }
     }
 
     /// The next token, skipping whitespace and comments.
+    ///
+    /// This is the hot loop of rendering: the position stays in a local, and
+    /// the common one-byte tokens are decided in the first match.
     pub fn next_token(&mut self) -> Result<Token, LexError> {
-        self.skip_blank();
-        let start = self.pos;
-        let Some(&b) = self.src.get(start) else {
-            return Ok(Token {
-                kind: Kind::End,
-                start,
-                end: start,
-            });
+        let src = self.src;
+        let mut i = self.pos;
+        let b = loop {
+            let Some(&b) = src.get(i) else {
+                self.pos = i;
+                return Ok(Token {
+                    kind: Kind::End,
+                    start: i,
+                    end: i,
+                    marked: false,
+                });
+            };
+            if is_blank(b) {
+                i += 1;
+            } else if b == b'%' {
+                i = src[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(src.len(), |k| i + k);
+            } else {
+                break b;
+            }
         };
-        let kind = match b {
-            b'a'..=b'z' => self.name(Kind::Atom),
-            b'A'..=b'Z' | b'_' => self.name(Kind::Variable),
+        let start = i;
+        let one = |p| (Kind::Punct(p), start + 1);
+        let (kind, end) = match b {
+            b'a'..=b'z' => (Kind::Atom, name_end(src, i + 1)),
+            b'A'..=b'Z' | b'_' => (Kind::Variable, name_end(src, i + 1)),
+            b'{' => one(Punct::LBrace),
+            b'}' => one(Punct::RBrace),
+            b'[' => one(Punct::LBracket),
+            b']' => one(Punct::RBracket),
+            b',' => one(Punct::Comma),
+            b'(' => one(Punct::LParen),
+            b')' => one(Punct::RParen),
+            b'|' => one(Punct::Bar),
+            b'#' => one(Punct::Hash),
+            b':' => one(Punct::Colon),
+            b'/' => one(Punct::Slash),
+            b'-' => one(Punct::Minus),
+            b'+' => one(Punct::Plus),
+            b'"' => {
+                self.pos = i;
+                let kind = self.quoted(b'"', Kind::String, "string is not closed")?;
+                (kind, self.pos)
+            }
+            _ => {
+                self.pos = i;
+                let kind = self.rare(b, start)?;
+                (kind, self.pos)
+            }
+        };
+        self.pos = end;
+        Ok(Token {
+            kind,
+            start,
+            end,
+            marked: std::mem::take(&mut self.marked),
+        })
+    }
+
+    /// The tokens that are not a name, a string or one byte of punctuation.
+    fn rare(&mut self, b: u8, start: usize) -> Result<Kind, LexError> {
+        Ok(match b {
             b'0'..=b'9' => self.number()?,
             b'\'' => self.quoted(b'\'', Kind::QuotedAtom, "quoted atom is not closed")?,
-            b'"' => self.quoted(b'"', Kind::String, "string is not closed")?,
             b'$' => self.dollar()?,
             b'.' => {
                 self.pos += 1;
@@ -145,30 +204,7 @@ impl<'s> Lexer<'s> {
                 None => Kind::Punct(self.punct()?),
             },
             _ => Kind::Punct(self.punct()?),
-        };
-        Ok(Token {
-            kind,
-            start,
-            end: self.pos,
         })
-    }
-
-    fn skip_blank(&mut self) {
-        let src = self.src;
-        let mut i = self.pos;
-        while let Some(&b) = src.get(i) {
-            if is_blank(b) {
-                i += 1;
-            } else if b == b'%' {
-                i = src[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(src.len(), |k| i + k);
-            } else {
-                break;
-            }
-        }
-        self.pos = i;
     }
 
     /// Latin-1 letters written in UTF-8 (`C3 80`..`C3 BF`): `Some(true)` for
@@ -186,16 +222,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn name(&mut self, kind: Kind) -> Kind {
-        let src = self.src;
-        let mut i = self.pos;
-        loop {
-            match src.get(i) {
-                Some(&c) if NAME_BYTE[c as usize] => i += 1,
-                Some(0xC3) if self.latin1_letter(i).is_some() => i += 2,
-                _ => break,
-            }
-        }
-        self.pos = i;
+        self.pos = name_end(self.src, self.pos);
         kind
     }
 
@@ -262,23 +289,32 @@ impl<'s> Lexer<'s> {
     fn quoted(&mut self, quote: u8, kind: Kind, unclosed: &'static str) -> Result<Kind, LexError> {
         let src = self.src;
         let start = self.pos;
+        let stops = if quote == b'"' {
+            &STOPS_DOUBLE
+        } else {
+            &STOPS_SINGLE
+        };
         let mut i = start + 1;
         loop {
-            match src[i.min(src.len())..]
-                .iter()
-                .position(|&c| c == quote || c == b'\\')
-            {
+            while i < src.len() && !stops[src[i] as usize] {
+                i += 1;
+            }
+            match src.get(i) {
                 None => {
                     return Err(LexError {
                         at: start,
                         message: unclosed,
                     });
                 }
-                Some(k) if src[i + k] == quote => {
-                    self.pos = i + k + 1;
+                Some(b'\\') => i += 2,
+                Some(b'$') => {
+                    self.marked |= src.get(i + 1) == Some(&b'{');
+                    i += 1;
+                }
+                Some(_) => {
+                    self.pos = i + 1;
                     return Ok(kind);
                 }
-                Some(k) => i += k + 2,
             }
         }
     }
@@ -401,6 +437,19 @@ impl<'s> Lexer<'s> {
     }
 }
 
+/// Bytes that stop the scan of a `"string"`: its quote, a backslash, a `$`.
+const STOPS_DOUBLE: [bool; 256] = stops(b'"');
+/// Bytes that stop the scan of a `'quoted atom'`.
+const STOPS_SINGLE: [bool; 256] = stops(b'\'');
+
+const fn stops(quote: u8) -> [bool; 256] {
+    let mut table = [false; 256];
+    table[quote as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'$' as usize] = true;
+    table
+}
+
 /// Bytes that continue an atom or variable name.
 const NAME_BYTE: [bool; 256] = {
     let mut table = [false; 256];
@@ -412,6 +461,24 @@ const NAME_BYTE: [bool; 256] = {
     }
     table
 };
+
+/// Where a name that continues at `i` ends.
+fn name_end(src: &[u8], mut i: usize) -> usize {
+    loop {
+        match src.get(i) {
+            Some(&c) if NAME_BYTE[c as usize] => i += 1,
+            Some(0xC3)
+                if matches!(
+                    src.get(i + 1),
+                    Some(0x80..=0x96 | 0x98..=0xB6 | 0xB8..=0xBF)
+                ) =>
+            {
+                i += 2
+            }
+            _ => return i,
+        }
+    }
+}
 
 /// Whitespace as the Erlang scanner sees it: every control character and space.
 fn is_blank(b: u8) -> bool {

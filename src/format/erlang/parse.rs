@@ -71,16 +71,19 @@ pub enum Site {
 }
 
 /// Parses a whole template and returns its sites.
-pub fn parse_template(src: &[u8]) -> Result<Vec<Site>, Problem> {
-    let mut p = Parser::new(src, Mode::Template)?;
-    p.file()?;
-    Ok(p.sites)
+/// Parses a whole template, handing each site to `sink` as soon as it is
+/// complete, in source order; nothing is kept, so memory does not grow with
+/// the number of placeholders. On an error, the sites before it were handed out.
+pub fn parse_template(src: &[u8], sink: &mut dyn FnMut(Site)) -> Result<(), Problem> {
+    let mut p = Parser::new(src, Mode::Template, sink)?;
+    p.file()
 }
 
 /// Checks that rendered output is still one term ending in `.`. The error
 /// never describes the text it found, which may be a value.
 pub fn check_output(src: &[u8]) -> Result<(), Problem> {
-    let mut p = Parser::new(src, Mode::Output)?;
+    let mut ignore = |_| {};
+    let mut p = Parser::new(src, Mode::Output, &mut ignore)?;
     p.file()
 }
 
@@ -89,7 +92,8 @@ pub fn check_output(src: &[u8]) -> Result<(), Problem> {
 /// never describes the text.
 pub fn check_term_run(src: &[u8]) -> Result<(), String> {
     let fail = |e: Problem| e.message;
-    let mut p = Parser::new(src, Mode::Output).map_err(fail)?;
+    let mut ignore = |_| {};
+    let mut p = Parser::new(src, Mode::Output, &mut ignore).map_err(fail)?;
     if has_comment(src) {
         return Err("it holds a `%` comment, which would hide the text after it".into());
     }
@@ -156,16 +160,35 @@ enum Frame {
     },
 }
 
-struct Parser<'s> {
+struct Parser<'s, 'k> {
     src: &'s [u8],
     lx: Lexer<'s>,
     tok: Token,
     mode: Mode,
+    /// Sites found but not yet complete (a string that may be followed by
+    /// another, a binary not yet closed).
     sites: Vec<Site>,
+    sink: &'k mut dyn FnMut(Site),
+}
+
+const fn letters(set: &[u8]) -> u32 {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < set.len() {
+        mask |= 1 << (set[i] - b'a');
+        i += 1;
+    }
+    mask
 }
 
 /// Words the Erlang parser reserves; an atom spelled so must be quoted.
 fn is_reserved(word: &[u8]) -> bool {
+    // Most atoms start with a letter no reserved word starts with.
+    const FIRST: u32 = letters(b"abcdefilnortwx");
+    let first = word.first().map_or(0, |&b| b.wrapping_sub(b'a'));
+    if first >= 26 || FIRST & (1 << first) == 0 {
+        return false;
+    }
     matches!(
         word,
         b"after"
@@ -198,8 +221,8 @@ fn is_reserved(word: &[u8]) -> bool {
     )
 }
 
-impl<'s> Parser<'s> {
-    fn new(src: &'s [u8], mode: Mode) -> Result<Self, Problem> {
+impl<'s, 'k> Parser<'s, 'k> {
+    fn new(src: &'s [u8], mode: Mode, sink: &'k mut dyn FnMut(Site)) -> Result<Self, Problem> {
         let mut lx = Lexer::new(src, mode == Mode::Template);
         let tok = lx.next_token().map_err(lex_problem)?;
         Ok(Parser {
@@ -208,9 +231,11 @@ impl<'s> Parser<'s> {
             tok,
             mode,
             sites: Vec::new(),
+            sink,
         })
     }
 
+    #[inline]
     fn advance(&mut self) -> Result<Token, Problem> {
         let next = self.lx.next_token().map_err(lex_problem)?;
         Ok(std::mem::replace(&mut self.tok, next))
@@ -320,7 +345,11 @@ impl<'s> Parser<'s> {
                     self.advance()?;
                     Shape::Other
                 }
-                _ => self.simple_term()?,
+                _ => {
+                    let shape = self.simple_term()?;
+                    self.flush();
+                    shape
+                }
             };
             // The end of a term: carry on in the container around it, closing
             // as many containers as end here.
@@ -405,6 +434,13 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Hands the complete sites to the sink.
+    fn flush(&mut self) {
+        for site in self.sites.drain(..) {
+            (self.sink)(site);
+        }
+    }
+
     /// Records an integer list that spells a placeholder.
     fn codes_site(&mut self, span: Range<usize>, codes: Option<(String, Vec<usize>)>) {
         if let Some((text, origins)) = codes
@@ -416,6 +452,7 @@ impl<'s> Parser<'s> {
                 text: text.into_bytes(),
                 origins,
             });
+            self.flush();
         }
     }
 
@@ -525,7 +562,7 @@ impl<'s> Parser<'s> {
             return;
         }
         let content = t.start + 1..t.end - 1;
-        if has_placeholder(&self.src[content.clone()]) {
+        if t.marked {
             self.sites.push(Site::Text {
                 content,
                 context,
@@ -689,11 +726,15 @@ mod tests {
     use super::*;
 
     fn sites(src: &str) -> Vec<Site> {
-        parse_template(src.as_bytes()).unwrap()
+        let mut found = Vec::new();
+        parse_template(src.as_bytes(), &mut |s| found.push(s)).unwrap();
+        found
     }
 
     fn error(src: &str) -> String {
-        parse_template(src.as_bytes()).unwrap_err().message
+        parse_template(src.as_bytes(), &mut |_| {})
+            .unwrap_err()
+            .message
     }
 
     #[test]

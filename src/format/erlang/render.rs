@@ -9,16 +9,16 @@ use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
 use crate::format::Found;
-use crate::placeholder::{Part, Placeholder, Template, scan};
+use crate::placeholder::{Part, Placeholder, Template, scan, scan_reusing};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
 
-/// Where a substitution landed in the output, to blame a break on it.
-struct Placed<'a> {
+/// Where a substitution of term text landed in the output, to blame a break on it.
+struct Placed {
     /// Offset in the output.
     out_at: usize,
     /// File offset and name of the first placeholder behind it.
-    blame: Option<(usize, &'a str)>,
+    blame: (usize, String),
 }
 
 /// A site's replacement: the span of the source it replaces, and whether it
@@ -67,27 +67,38 @@ fn site_text<'a>(src: &'a [u8], site: &'a Site) -> Option<(&'a [u8], Origin<'a>)
 
 /// Renders an Erlang term file.
 pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
-    let sites = parse_template(src).map_err(|p| vec![p])?;
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(src.len() + src.len() / 8);
-    let mut placed = Vec::with_capacity(sites.len());
+    let mut placed = Vec::new();
     let mut scratch = Vec::new();
+    let mut spare_parts = Vec::new();
     let mut cursor = 0;
-    let mut reparse = false;
-    for site in &sites {
+    // Sites are rendered as the parser finds them, so nothing but the
+    // output grows with the file.
+    let parsed = parse_template(src, &mut |site| {
         scratch.clear();
-        let Some((replaced, blame)) = render_site(src, site, resolver, &mut problems, &mut scratch)
-        else {
-            continue;
+        let Some((replaced, blame)) = render_site(
+            src,
+            &site,
+            resolver,
+            &mut problems,
+            &mut scratch,
+            &mut spare_parts,
+        ) else {
+            return;
         };
         out.extend_from_slice(&src[cursor..replaced.span.start]);
-        placed.push(Placed {
-            out_at: out.len(),
-            blame,
-        });
+        if let (true, Some(blame)) = (replaced.term_text, blame) {
+            placed.push(Placed {
+                out_at: out.len(),
+                blame,
+            });
+        }
         out.extend_from_slice(&scratch);
         cursor = replaced.span.end;
-        reparse |= replaced.term_text;
+    });
+    if let Err(syntax) = parsed {
+        problems.push(syntax);
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -95,15 +106,18 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
     out.extend_from_slice(&src[cursor..]);
     // Escaped text inside a literal, and a literal or number in place of a
     // literal, cannot change the structure of the file; term text can. Only
-    // then is the whole output parsed again.
-    if reparse && let Err(p) = check_output(&out) {
-        // Blame the last substitution that starts at or before the error.
+    // then is the whole output parsed again, and a break is blamed on the last
+    // term text before it.
+    if !placed.is_empty()
+        && let Err(p) = check_output(&out)
+    {
         let (at, name) = placed
             .iter()
             .rev()
-            .filter(|pl| pl.out_at <= p.at)
-            .find_map(|pl| pl.blame)
-            .unwrap_or((0, "a placeholder"));
+            .find(|pl| pl.out_at <= p.at)
+            .or(placed.first())
+            .map(|pl| pl.blame.clone())
+            .unwrap_or_default();
         return Err(vec![Problem::new(
             at,
             format!(
@@ -115,36 +129,68 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
     Ok(out)
 }
 
-/// Renders one site into `buf`; returns what it replaced and whom to blame.
-fn render_site<'a>(
-    src: &'a [u8],
-    site: &'a Site,
+/// Renders one site into `buf`; returns what it replaced and, for term text,
+/// whom to blame should the file break. `spare` lends its allocation to the
+/// list of parts of sites whose text is in `src`.
+fn render_site<'s>(
+    src: &'s [u8],
+    site: &Site,
     resolver: &mut Resolver<'_>,
     problems: &mut Vec<Problem>,
     buf: &mut Vec<u8>,
-) -> Option<(Replaced, Option<(usize, &'a str)>)> {
-    let Some((text, origin)) = site_text(src, site) else {
-        let Site::Escape { span } = site else {
-            return None;
-        };
-        buf.extend_from_slice(b"${");
-        let replaced = Replaced {
-            span: span.clone(),
-            term_text: false,
-        };
-        return Some((replaced, None));
-    };
-    let mut local = Vec::new();
-    let escapes = matches!(site, Site::Text { .. });
-    let template = scan(text, escapes, &mut local);
-    let blame = first_placeholder(&template).map(|p| (origin.locate(p.start), p.name));
+    spare: &mut Vec<Part<'s>>,
+) -> Option<(Replaced, Option<(usize, String)>)> {
+    match site {
+        Site::Escape { span } => {
+            buf.extend_from_slice(b"${");
+            let replaced = Replaced {
+                span: span.clone(),
+                term_text: false,
+            };
+            Some((replaced, None))
+        }
+        Site::Text { content: span, .. } | Site::Bare { span } => {
+            let mut local = Vec::new();
+            let escapes = matches!(site, Site::Text { .. });
+            let text = &src[span.clone()];
+            let template = scan_reusing(text, escapes, &mut local, std::mem::take(spare));
+            let origin = Origin::At(span.start);
+            let result = render_scanned(site, &template, origin, resolver, local, problems, buf);
+            *spare = template.parts;
+            result
+        }
+        Site::Bytes {
+            bytes: text,
+            origins,
+            ..
+        }
+        | Site::Codes { text, origins, .. } => {
+            let mut local = Vec::new();
+            let template = scan(text, false, &mut local);
+            let origin = Origin::Table(origins);
+            render_scanned(site, &template, origin, resolver, local, problems, buf)
+        }
+    }
+}
+
+/// Renders a site whose placeholders were found. `local` holds the problems
+/// found so far, at offsets of the site's text.
+fn render_scanned(
+    site: &Site,
+    template: &Template<'_>,
+    origin: Origin<'_>,
+    resolver: &mut Resolver<'_>,
+    mut local: Vec<Problem>,
+    problems: &mut Vec<Problem>,
+    buf: &mut Vec<u8>,
+) -> Option<(Replaced, Option<(usize, String)>)> {
     let result = match site {
         Site::Text {
             content,
             context,
             whole,
         } => render_text(
-            &template,
+            template,
             *context,
             whole.as_ref(),
             content,
@@ -161,13 +207,16 @@ fn render_site<'a>(
             })
         }),
         Site::Bytes { span, .. } => {
-            render_decoded(&template, false, span, resolver, &mut local, buf)
+            render_decoded(template, false, span, resolver, &mut local, buf)
         }
-        Site::Codes { span, .. } => {
-            render_decoded(&template, true, span, resolver, &mut local, buf)
-        }
+        Site::Codes { span, .. } => render_decoded(template, true, span, resolver, &mut local, buf),
         Site::Escape { .. } => None,
     };
+    let blame = result
+        .as_ref()
+        .filter(|r| r.term_text)
+        .and_then(|_| first_placeholder(template))
+        .map(|p| (origin.locate(p.start), p.name.to_owned()));
     origin.relocate(local, problems);
     result.map(|replaced| (replaced, blame))
 }
@@ -244,7 +293,7 @@ fn render_text(
                     out.extend_from_slice(c.as_bytes());
                     continue;
                 }
-                for piece in &r.pieces {
+                for piece in r.pieces.as_slice() {
                     match piece {
                         Piece::Template(t) => out.extend_from_slice(t),
                         Piece::Value(v) => {
@@ -435,12 +484,11 @@ fn term_text(
 
 /// Every placeholder of a term file, for `vars` and `check`.
 pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
-    let sites = parse_template(src).map_err(|p| vec![p])?;
     let mut problems = Vec::new();
     let mut found = Vec::new();
-    for site in &sites {
-        let Some((text, origin)) = site_text(src, site) else {
-            continue;
+    let parsed = parse_template(src, &mut |site| {
+        let Some((text, origin)) = site_text(src, &site) else {
+            return;
         };
         let context_type = match site {
             Site::Bare { .. } => Type::Term,
@@ -450,6 +498,9 @@ pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
         let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
         crate::format::collect(&template, context_type, &|at| origin.locate(at), &mut found);
         origin.relocate(local, &mut problems);
+    });
+    if let Err(syntax) = parsed {
+        problems.push(syntax);
     }
     if problems.is_empty() {
         Ok(found)
