@@ -117,8 +117,9 @@ fn run(cli: Cli, log: Log) -> Result<ExitCode, Failure> {
         }
         None => {
             let files = load(args, &cli.command, log)?;
-            let rendered = templates::render_all(&files, &mut resolver)?;
-            return main_job(args, &cli.command, &files, rendered, log);
+            let base = include_base(args, &cli.command);
+            let rendered = templates::render_all(files, &base, &mut resolver)?;
+            return main_job(args, &cli.command, rendered, log);
         }
     };
     if let Mode::Render { stdout: false } = mode
@@ -129,34 +130,25 @@ fn run(cli: Cli, log: Log) -> Result<ExitCode, Failure> {
         ));
     }
     let files = load(args, &[], log)?;
+    let base = include_base(args, &[]);
     match mode {
         Mode::Render { stdout } => {
-            let rendered = templates::render_all(&files, &mut resolver)?;
+            let rendered = templates::render_all(files, &base, &mut resolver)?;
             if stdout {
-                print_rendered(&files, &rendered);
+                print_rendered(&rendered);
             } else if let Some(dir) = &args.out_dir {
-                let out = OutDir::at(dir)?;
-                for (file, bytes) in files.iter().zip(&rendered) {
-                    let path = out.write(&file.out_name, bytes)?;
-                    if log >= Log::Normal {
-                        say(format_args!(
-                            "rendered {} to {}",
-                            file.display(),
-                            path.display()
-                        ));
-                    }
-                }
+                write_all(&OutDir::at(dir)?, &rendered, log >= Log::Normal)?;
             }
         }
         Mode::Check => {
-            templates::render_all(&files, &mut resolver)?;
+            let count = templates::placeholders(&files)?.len();
+            let file_count = files.len();
+            templates::render_all(files, &base, &mut resolver)?;
             if log >= Log::Normal {
-                let count = templates::placeholders(&files)?.len();
                 say(format_args!(
-                    "ok: {count} placeholder{} in {} file{} resolved",
+                    "ok: {count} placeholder{} in {file_count} file{} resolved",
                     if count == 1 { "" } else { "s" },
-                    files.len(),
-                    if files.len() == 1 { "" } else { "s" }
+                    if file_count == 1 { "" } else { "s" }
                 ));
             }
         }
@@ -184,19 +176,50 @@ fn load(
     Ok(files)
 }
 
+/// The directory relative include names of a sys.config resolve against:
+/// where the release runs, its root; else the current directory.
+fn include_base(args: &TemplateArgs, command: &[std::ffi::OsString]) -> std::path::PathBuf {
+    release::root(args.root.as_deref(), command).unwrap_or_else(|| ".".into())
+}
+
 /// Writes rendered files to stdout; with more than one, each after a
 /// `==> NAME <==` header line, as `head` and `tail` do.
-fn print_rendered(files: &[TemplateFile], rendered: &[Vec<u8>]) {
+fn print_rendered(rendered: &[templates::Rendered]) {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for (i, (file, bytes)) in files.iter().zip(rendered).enumerate() {
-        if files.len() > 1 {
+    for (i, r) in rendered.iter().enumerate() {
+        if rendered.len() > 1 {
             let gap = if i == 0 { "" } else { "\n" };
-            let _ = writeln!(out, "{gap}==> {} <==", file.display());
+            let _ = writeln!(out, "{gap}==> {} <==", r.file.display());
         }
-        let _ = out.write_all(bytes);
+        let _ = out.write_all(&r.bytes);
     }
     let _ = out.flush();
+}
+
+/// Writes every rendered file into `out`, each atomically; returns where the
+/// release's sys.config and vm.args went.
+fn write_all(
+    out: &OutDir,
+    rendered: &[templates::Rendered],
+    say_each: bool,
+) -> Result<Vec<(Role, std::path::PathBuf)>, WriteError> {
+    // Include names are written as absolute paths: the release may run
+    // anywhere.
+    let dir = std::path::absolute(out.path()).unwrap_or_else(|_| out.path().to_path_buf());
+    let mut written = Vec::with_capacity(rendered.len());
+    for r in rendered {
+        let path = out.write(&r.file.out_name, &r.bytes_for(&dir))?;
+        if say_each {
+            say(format_args!(
+                "rendered {} to {}",
+                r.file.display(),
+                path.display()
+            ));
+        }
+        written.push((r.file.role, path));
+    }
+    Ok(written)
 }
 
 /// One variable as `vars` reports it (SPEC §7).
@@ -282,12 +305,12 @@ fn print_vars(vars: &[Var], json: bool) {
     }
 }
 
-/// Renders into the out dir, points the release at the files, runs COMMAND.
+/// Writes the rendered files into the out dir, points the release at them,
+/// runs COMMAND.
 fn main_job(
     args: &TemplateArgs,
     command: &[std::ffi::OsString],
-    files: &[TemplateFile],
-    rendered: Vec<Vec<u8>>,
+    rendered: Vec<templates::Rendered>,
     log: Log,
 ) -> Result<ExitCode, Failure> {
     // A private directory removed when launch exits, unless one was given.
@@ -309,27 +332,16 @@ fn main_job(
         (None, None) => unreachable!("a private directory is made when none is given"),
     };
     let out = OutDir::at(&dir)?;
-    let mut written = Vec::new();
-    for (file, bytes) in files.iter().zip(rendered) {
-        let path = out.write(&file.out_name, &bytes)?;
-        if log >= Log::Verbose {
-            say(format_args!(
-                "rendered {} to {}",
-                file.display(),
-                path.display()
-            ));
-        }
-        written.push((file.role, path));
-    }
-    let sys_config = written
-        .iter()
-        .find(|(r, _)| *r == Role::SysConfig)
-        .map(|(_, p)| p.as_path());
-    let vm_args = written
-        .iter()
-        .find(|(r, _)| *r == Role::VmArgs)
-        .map(|(_, p)| p.as_path());
-    let env = release::child_env(sys_config, vm_args, out.path());
+    let written = write_all(&out, &rendered, log >= Log::Verbose)?;
+    // The templates are not needed any more: free them before the child runs.
+    drop(rendered);
+    let find = |role| {
+        written
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, p)| p.as_path())
+    };
+    let env = release::child_env(find(Role::SysConfig), find(Role::VmArgs), out.path());
     let code = supervise::run(command, &env, log >= Log::Verbose);
     drop(private);
     Ok(code)

@@ -20,6 +20,8 @@ pub enum Role {
     VmArgs,
     /// Any other file given with `--file`.
     Other,
+    /// A config file a sys.config includes, rendered because it is a template.
+    Include,
 }
 
 /// A template read into memory.
@@ -97,7 +99,7 @@ pub fn load(chosen: Vec<(PathBuf, Role)>) -> Result<Vec<TemplateFile>, TemplateE
         let (format, out_name) = match role {
             Role::SysConfig => (Format::Erlang, "sys.config".to_owned()),
             Role::VmArgs => (Format::Args, "vm.args".to_owned()),
-            Role::Other => (Format::of(&path), out_name(&path)),
+            Role::Other | Role::Include => (Format::of(&path), out_name(&path)),
         };
         if let Some(earlier) = by_out_name.insert(out_name.clone(), path.clone()) {
             return Err(TemplateError::Usage(format!(
@@ -144,22 +146,151 @@ fn out_name(path: &Path) -> String {
     }
 }
 
-/// Renders every template; all problems of all files are printed, then the
-/// outcome returned. Nothing is written here.
+/// A rendered file, ready to be written.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The template it came from.
+    pub file: TemplateFile,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// In a sys.config: the spans of include names whose files were rendered
+    /// too, with the name of the rendered copy in the out dir.
+    pub includes: Vec<(std::ops::Range<usize>, String)>,
+}
+
+impl Rendered {
+    /// The bytes to write into `out_dir`: include names point at the rendered
+    /// copies there.
+    pub fn bytes_for(&self, out_dir: &Path) -> std::borrow::Cow<'_, [u8]> {
+        if self.includes.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.bytes);
+        }
+        let mut out = Vec::with_capacity(self.bytes.len() + 64 * self.includes.len());
+        let mut cursor = 0;
+        for (span, name) in &self.includes {
+            out.extend_from_slice(&self.bytes[cursor..span.start]);
+            let path = out_dir.join(name);
+            out.push(b'"');
+            crate::format::erlang::escape::escape_chars(&path.to_string_lossy(), b'"', &mut out);
+            out.push(b'"');
+            cursor = span.end;
+        }
+        out.extend_from_slice(&self.bytes[cursor..]);
+        std::borrow::Cow::Owned(out)
+    }
+}
+
+/// Renders every template, and the config files a sys.config includes that
+/// are templates themselves (relative names resolve against `base`, where the
+/// release runs). All problems of all files are printed, then the outcome
+/// returned. Nothing is written here.
 pub fn render_all(
-    files: &[TemplateFile],
+    files: Vec<TemplateFile>,
+    base: &Path,
     resolver: &mut Resolver<'_>,
-) -> Result<Vec<Vec<u8>>, TemplateError> {
+) -> Result<Vec<Rendered>, TemplateError> {
+    let mut taken: HashMap<String, PathBuf> = files
+        .iter()
+        .map(|f| (f.out_name.clone(), f.path.clone()))
+        .collect();
     let mut rendered = Vec::with_capacity(files.len());
     let mut failures = Vec::new();
-    for file in files {
-        match file.format.render(&file.src, resolver) {
-            Ok(bytes) => rendered.push(bytes),
-            Err(problems) => failures.push((file, problems)),
+    let mut queue: std::collections::VecDeque<TemplateFile> = files.into();
+    while let Some(file) = queue.pop_front() {
+        let result = if file.role == Role::SysConfig {
+            crate::format::erlang::render_with_top_strings(&file.src, resolver)
+        } else {
+            file.format
+                .render(&file.src, resolver)
+                .map(|b| (b, Vec::new()))
+        };
+        let (bytes, tops) = match result {
+            Ok(done) => done,
+            Err(problems) => {
+                failures.push((file, problems));
+                continue;
+            }
+        };
+        let mut includes = Vec::new();
+        let mut problems = Vec::new();
+        for top in tops {
+            match include(&top.text, base) {
+                Ok(None) => {}
+                Ok(Some(template)) => {
+                    if let Some(earlier) =
+                        taken.insert(template.out_name.clone(), template.path.clone())
+                    {
+                        return Err(TemplateError::Usage(format!(
+                            "{} and {} would both be written to {}",
+                            earlier.display(),
+                            template.path.display(),
+                            template.out_name
+                        )));
+                    }
+                    includes.push((top.rendered, template.out_name.clone()));
+                    queue.push_back(template);
+                }
+                Err(message) => problems.push(Problem::new(top.template_at, message)),
+            }
+        }
+        if problems.is_empty() {
+            rendered.push(Rendered {
+                file,
+                bytes,
+                includes,
+            });
+        } else {
+            failures.push((file, problems));
         }
     }
-    report(failures)?;
+    report(
+        failures
+            .iter_mut()
+            .map(|(f, p)| (&*f, std::mem::take(p)))
+            .collect(),
+    )?;
     Ok(rendered)
+}
+
+/// The template behind an include name of a sys.config, when it is one:
+/// `NAME.src` beside the file, or the file itself when it holds `${`. OTP
+/// also accepts the name without `.config`. A file that is not a template,
+/// or is not there (it may be mounted only where the release runs), is left
+/// to the release.
+fn include(name: &str, base: &Path) -> Result<Option<TemplateFile>, String> {
+    let given = Path::new(name);
+    let path = if given.is_absolute() {
+        given.to_path_buf()
+    } else {
+        base.join(given)
+    };
+    let mut candidates = vec![path.clone()];
+    if path.extension().is_none_or(|e| e != "config") {
+        candidates.push(PathBuf::from(format!("{}.config", path.display())));
+    }
+    for candidate in &candidates {
+        let src_path = PathBuf::from(format!("{}.src", candidate.display()));
+        let (template_path, is_src) = if src_path.is_file() {
+            (src_path, true)
+        } else if candidate.is_file() {
+            (candidate.clone(), false)
+        } else {
+            continue;
+        };
+        let src = std::fs::read(&template_path)
+            .map_err(|e| format!("cannot read included {}: {e}", template_path.display()))?;
+        if !is_src && !crate::placeholder::has_placeholder(&src) {
+            return Ok(None);
+        }
+        return Ok(Some(TemplateFile {
+            out_name: out_name(candidate),
+            path: template_path,
+            role: Role::Include,
+            format: Format::Erlang,
+            src,
+        }));
+    }
+    Ok(None)
 }
 
 /// Every placeholder of every template, with the file it is in.
@@ -180,15 +311,13 @@ fn report(failures: Vec<(&TemplateFile, Vec<Problem>)>) -> Result<(), TemplateEr
     if failures.is_empty() {
         return Ok(());
     }
+    let files = failures.len();
     let mut problems = 0;
-    for (file, mut list) in failures.iter().map(|(f, l)| (f, l.clone())) {
+    for (file, mut list) in failures {
         problems += list.len();
         print_problems(&file.display(), &file.src, &mut list);
     }
-    Err(TemplateError::Problems {
-        problems,
-        files: failures.len(),
-    })
+    Err(TemplateError::Problems { problems, files })
 }
 
 #[cfg(test)]

@@ -103,8 +103,14 @@ fn check_batch(
 #[test]
 fn random_values_round_trip_through_file_consult_in_every_context() {
     let Some(erl) = beam_tool("erl") else { return };
+    // Each case is one batch of up to 80 values and one erl call; more cases
+    // for a longer hunt: LAUNCH_PROPTEST_CASES=500 cargo test --test roundtrip_property
+    let cases = std::env::var("LAUNCH_PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(12);
     let mut runner = TestRunner::new(Config {
-        cases: 12,
+        cases,
         ..Config::default()
     });
     let strategy = (vec(text_value(), 1..60), vec(byte_value(), 1..20));

@@ -68,6 +68,13 @@ pub enum Site {
         /// Its span.
         span: Range<usize>,
     },
+    /// A string standing alone in the top-level list: in a sys.config, the
+    /// name of another config file to include. Comes before the string's own
+    /// text site, if it has one.
+    TopString {
+        /// The span of the string literal, quotes included.
+        span: Range<usize>,
+    },
 }
 
 /// Parses a whole template and returns its sites.
@@ -169,6 +176,8 @@ struct Parser<'s, 'k> {
     /// another, a binary not yet closed).
     sites: Vec<Site>,
     sink: &'k mut dyn FnMut(Site),
+    /// Whether the last run of adjacent strings was a single literal.
+    lone_string: bool,
 }
 
 const fn letters(set: &[u8]) -> u32 {
@@ -232,6 +241,7 @@ impl<'s, 'k> Parser<'s, 'k> {
             mode,
             sites: Vec::new(),
             sink,
+            lone_string: false,
         })
     }
 
@@ -346,7 +356,17 @@ impl<'s, 'k> Parser<'s, 'k> {
                     Shape::Other
                 }
                 _ => {
+                    let first = self.tok;
+                    let top_list = stack.len() == 1 && matches!(stack[0], Frame::List { .. });
                     let shape = self.simple_term()?;
+                    if top_list && first.kind == Kind::String && self.lone_string {
+                        self.sites.insert(
+                            0,
+                            Site::TopString {
+                                span: first.start..first.end,
+                            },
+                        );
+                    }
                     self.flush();
                     shape
                 }
@@ -436,6 +456,10 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     /// Hands the complete sites to the sink.
     fn flush(&mut self) {
+        if self.mode == Mode::Output {
+            self.sites.clear();
+            return;
+        }
         for site in self.sites.drain(..) {
             (self.sink)(site);
         }
@@ -554,6 +578,7 @@ impl<'s, 'k> Parser<'s, 'k> {
         {
             *whole = None;
         }
+        self.lone_string = count == 1;
         Ok(count)
     }
 

@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
+use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
 use crate::format::Found;
@@ -61,12 +62,33 @@ fn site_text<'a>(src: &'a [u8], site: &'a Site) -> Option<(&'a [u8], Origin<'a>)
         Site::Bare { span } => Some((&src[span.clone()], Origin::At(span.start))),
         Site::Bytes { bytes, origins, .. } => Some((bytes, Origin::Table(origins))),
         Site::Codes { text, origins, .. } => Some((text, Origin::Table(origins))),
-        Site::Escape { .. } => None,
+        Site::Escape { .. } | Site::TopString { .. } => None,
     }
+}
+
+/// A string standing alone in the top-level list of a rendered file: the name
+/// of a config file to include, in a sys.config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopString {
+    /// Where the literal starts in the template.
+    pub template_at: usize,
+    /// Its span (quotes included) in the rendered bytes.
+    pub rendered: Range<usize>,
+    /// The text it stands for.
+    pub text: String,
 }
 
 /// Renders an Erlang term file.
 pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+    render_with_top_strings(src, resolver).map(|(out, _)| out)
+}
+
+/// Renders an Erlang term file and finds the strings of its top-level list.
+pub fn render_with_top_strings(
+    src: &[u8],
+    resolver: &mut Resolver<'_>,
+) -> Result<(Vec<u8>, Vec<TopString>), Vec<Problem>> {
+    let mut tops = Vec::new();
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(src.len() + src.len() / 8);
     let mut placed = Vec::new();
@@ -76,6 +98,11 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
     // Sites are rendered as the parser finds them, so nothing but the
     // output grows with the file.
     let parsed = parse_template(src, &mut |site| {
+        if let Site::TopString { span } = site {
+            // Its output position: the bytes up to it are copied unchanged.
+            tops.push((span.start, out.len() + (span.start - cursor)));
+            return;
+        }
         scratch.clear();
         let Some((replaced, blame)) = render_site(
             src,
@@ -126,7 +153,21 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
             ),
         )]);
     }
-    Ok(out)
+    let tops = tops
+        .into_iter()
+        .filter_map(|(template_at, out_at)| {
+            let t = Lexer::new(&out[out_at..], false).next_token().ok()?;
+            let rendered = out_at + t.start..out_at + t.end;
+            let inside = &out[rendered.start + 1..rendered.end - 1];
+            let text = String::from_utf8(decode_utf8(inside)).ok()?;
+            Some(TopString {
+                template_at,
+                rendered,
+                text,
+            })
+        })
+        .collect();
+    Ok((out, tops))
 }
 
 /// Renders one site into `buf`; returns what it replaced and, for term text,
@@ -141,6 +182,7 @@ fn render_site<'s>(
     spare: &mut Vec<Part<'s>>,
 ) -> Option<(Replaced, Option<(usize, String)>)> {
     match site {
+        Site::TopString { .. } => None,
         Site::Escape { span } => {
             buf.extend_from_slice(b"${");
             let replaced = Replaced {
@@ -210,7 +252,7 @@ fn render_scanned(
             render_decoded(template, false, span, resolver, &mut local, buf)
         }
         Site::Codes { span, .. } => render_decoded(template, true, span, resolver, &mut local, buf),
-        Site::Escape { .. } => None,
+        Site::Escape { .. } | Site::TopString { .. } => None,
     };
     let blame = result
         .as_ref()
