@@ -319,6 +319,7 @@ fn main_job(
         None => Some(
             tempfile::Builder::new()
                 .prefix("launch.")
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
                 .tempdir()
                 .map_err(|source| WriteError {
                     path: std::env::temp_dir().display().to_string(),

@@ -200,6 +200,8 @@ fn the_command_runs_with_the_release_pointed_at_the_rendered_files() {
             "-c",
             "grep http_port \"$RELX_CONFIG_PATH\"; cat \"$RELEASE_SYS_CONFIG.config\" >/dev/null && \
              test \"$RELEASE_VM_ARGS\" = \"$VMARGS_PATH\" && \
+             test \"$SYS_CONFIG_PATH\" = \"$RELX_CONFIG_PATH\" && \
+             stat -c %a \"$RELEASE_TMP\" \"$VMARGS_PATH\" \"$RELX_CONFIG_PATH\" && \
              echo \"replace=${RELX_REPLACE_OS_VARS-unset} tmp=$(dirname $VMARGS_PATH)=$RELEASE_TMP\"; exit 3",
         ])
         .env("DB_PASSWORD", "x")
@@ -207,6 +209,10 @@ fn the_command_runs_with_the_release_pointed_at_the_rendered_files() {
     assert_eq!(code(&out), 3);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("{http_port, 4000}"), "{text}");
+    assert!(
+        text.contains("\n700\n600\n600\n"),
+        "private dir and files: {text}"
+    );
     let last = text.lines().last().unwrap();
     assert!(last.starts_with("replace=unset tmp="), "{last}");
     let (a, b) = last["replace=unset tmp=".len()..].split_once('=').unwrap();
@@ -223,4 +229,69 @@ fn a_command_that_cannot_run_exits_126_or_127() {
     assert_eq!(code(&out), 127);
     let out = run(launch().args(["--", "/etc/hostname"]));
     assert_eq!(code(&out), 126);
+}
+
+#[test]
+fn each_release_layout_is_discovered() {
+    // relx/rebar3: templates beside the release's files; mix release and
+    // Distillery: sys.config and vm.args only (mix also writes env.sh).
+    for (layout, files, want) in [
+        (
+            "relx",
+            vec!["sys.config.src", "sys.config", "vm.args.src", "vm.args"],
+            ["sys.config.src", "vm.args.src"],
+        ),
+        (
+            "mix",
+            vec!["sys.config", "vm.args", "env.sh", "remote.vm.args"],
+            ["sys.config", "vm.args"],
+        ),
+        (
+            "distillery",
+            vec!["sys.config", "vm.args"],
+            ["sys.config", "vm.args"],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let vsn = dir.path().join("releases/1.2.3");
+        std::fs::create_dir_all(&vsn).unwrap();
+        std::fs::create_dir_all(dir.path().join("releases/1.2.2")).unwrap();
+        std::fs::write(dir.path().join("releases/start_erl.data"), "13.1.5 1.2.3\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+        for f in files {
+            let body = if f.ends_with(".config") || f.ends_with(".src") && f.starts_with("sys") {
+                "[]."
+            } else {
+                "-x 1\n"
+            };
+            std::fs::write(vsn.join(f), body).unwrap();
+        }
+        // The root comes from the command's path, from RELEASE_ROOT, and from --root.
+        for how in ["command", "RELEASE_ROOT", "--root"] {
+            let mut cmd = launch();
+            match how {
+                "command" => cmd
+                    .arg("--")
+                    .arg(dir.path().join("bin/app"))
+                    .env("LAUNCH_LOG", "verbose"),
+                "RELEASE_ROOT" => cmd
+                    .args(["render", "--stdout"])
+                    .env("RELEASE_ROOT", dir.path()),
+                _ => cmd.args(["render", "--stdout", "--root"]).arg(dir.path()),
+            };
+            let out = run(&mut cmd);
+            let said = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for name in want {
+                let path = vsn.join(name);
+                assert!(
+                    said.contains(&path.display().to_string()),
+                    "{layout} by {how}: {name} not used: {said}"
+                );
+            }
+        }
+    }
 }
