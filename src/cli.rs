@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -25,6 +26,10 @@ pub struct Cli {
     /// Where the templates are and where rendered files go.
     #[command(flatten)]
     pub templates: TemplateArgs,
+
+    /// How COMMAND is supervised (the main job only).
+    #[command(flatten)]
+    pub supervise: SuperviseArgs,
 
     /// render, check or vars; without one, COMMAND is run.
     #[command(subcommand)]
@@ -86,6 +91,58 @@ pub struct TemplateArgs {
     /// Say what launch does (env: LAUNCH_LOG=verbose)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+}
+
+/// Supervision options of the main job (SPEC §5).
+#[derive(Debug, Clone, Args)]
+pub struct SuperviseArgs {
+    /// Do not supervise: render, then replace launch with COMMAND (the out dir is kept)
+    #[arg(long, env = "LAUNCH_EXEC")]
+    pub exec: bool,
+
+    /// Forward signals to the child's whole process group
+    #[arg(long, env = "LAUNCH_GROUP")]
+    pub group: bool,
+
+    /// Forward signal FROM as TO; TO 0 drops it (repeatable; env: `,`-separated)
+    #[arg(
+        long,
+        env = "LAUNCH_REWRITE",
+        value_name = "FROM:TO",
+        value_delimiter = ',',
+        value_parser = crate::supervise::signals::parse_rewrite
+    )]
+    pub rewrite: Vec<(i32, i32)>,
+
+    /// SIGKILL the child's process group this long after a stop signal was forwarded
+    #[arg(long, env = "LAUNCH_GRACE_PERIOD", value_name = "DUR", value_parser = crate::supervise::signals::parse_duration)]
+    pub grace_period: Option<Duration>,
+
+    /// On a stop signal, wait this long before forwarding it (a load balancer drains)
+    #[arg(long, env = "LAUNCH_STOP_DELAY", value_name = "DUR", value_parser = crate::supervise::signals::parse_duration)]
+    pub stop_delay: Option<Duration>,
+
+    /// On a stop signal, run `sh -c CMD` and wait for it before forwarding (after the delay)
+    #[arg(long, env = "LAUNCH_PRE_STOP", value_name = "CMD")]
+    pub pre_stop: Option<String>,
+
+    /// Before starting, wait until tcp://HOST:PORT or unix:///PATH accepts, or file:///PATH exists (repeatable; env: `,`-separated)
+    #[arg(
+        long,
+        env = "LAUNCH_WAIT",
+        value_name = "URL",
+        value_delimiter = ',',
+        value_parser = crate::supervise::wait::Target::parse
+    )]
+    pub wait: Vec<crate::supervise::wait::Target>,
+
+    /// Give up waiting after this long
+    #[arg(long, env = "LAUNCH_WAIT_TIMEOUT", value_name = "DUR", default_value = "60s", value_parser = crate::supervise::signals::parse_duration)]
+    pub wait_timeout: Duration,
+
+    /// Run the child as this user (name or id), and group
+    #[arg(long, env = "LAUNCH_USER", value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
 }
 
 /// The modes other than the main job.
@@ -209,6 +266,28 @@ mod tests {
         assert!(matches!(cli.mode, Some(Mode::Render { stdout: true })));
         let cli = Cli::try_parse_from(["launch", "vars", "--json", "--type", "PORT=port"]).unwrap();
         assert_eq!(cli.templates.types, vec![("PORT".to_string(), Type::Port)]);
+    }
+
+    #[test]
+    fn supervision_options_belong_to_the_main_job() {
+        let cli = Cli::parse_args(
+            [
+                "launch",
+                "--grace-period",
+                "5s",
+                "--rewrite",
+                "TERM:QUIT",
+                "--",
+                "app",
+            ]
+            .map(Into::into),
+        )
+        .unwrap();
+        assert_eq!(cli.supervise.grace_period, Some(Duration::from_secs(5)));
+        assert_eq!(cli.supervise.rewrite, vec![(15, 3)]);
+        assert!(
+            Cli::parse_args(["launch", "--group", "render", "--stdout"].map(Into::into)).is_err()
+        );
     }
 
     #[test]

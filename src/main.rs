@@ -31,6 +31,7 @@ mod code {
     pub const USAGE: u8 = 64;
     pub const CANT_CREATE: u8 = 73;
     pub const CONFIG: u8 = 78;
+    pub const OS_ERROR: u8 = 71;
 }
 
 /// How much launch says.
@@ -65,6 +66,8 @@ impl Log {
 enum Failure {
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    System(String),
     #[error(transparent)]
     Templates(#[from] TemplateError),
     #[error(transparent)]
@@ -77,6 +80,7 @@ impl Failure {
             Failure::Usage(_) | Failure::Templates(TemplateError::Usage(_)) => code::USAGE,
             Failure::Templates(TemplateError::Problems { .. }) => code::CONFIG,
             Failure::Write(_) => code::CANT_CREATE,
+            Failure::System(_) => code::OS_ERROR,
         }
     }
 }
@@ -116,10 +120,21 @@ fn run(cli: Cli, log: Log) -> Result<ExitCode, Failure> {
             ));
         }
         None => {
+            // Signals are taken first, so that none is lost while the
+            // templates are rendered: each is forwarded once the child exists.
+            let signals = supervise::take_signals()
+                .map_err(|e| Failure::System(format!("cannot take over signals: {e}")))?;
+            let opts = supervise_options(&cli.supervise, log)?;
             let files = load(args, &cli.command, log)?;
             let base = include_base(args, &cli.command);
             let rendered = templates::render_all(files, &base, &mut resolver)?;
-            return main_job(args, &cli.command, rendered, log);
+            let job = MainJob {
+                command: &cli.command,
+                exec: cli.supervise.exec,
+                signals,
+                opts,
+            };
+            return main_job(args, job, rendered, log);
         }
     };
     if let Mode::Render { stdout: false } = mode
@@ -305,11 +320,38 @@ fn print_vars(vars: &[Var], json: bool) {
     }
 }
 
+/// What the main job runs, and how.
+struct MainJob<'a> {
+    command: &'a [std::ffi::OsString],
+    exec: bool,
+    signals: supervise::Signals,
+    opts: supervise::Options,
+}
+
+/// The supervision options from the command line; a user is looked up now.
+fn supervise_options(a: &cli::SuperviseArgs, log: Log) -> Result<supervise::Options, Failure> {
+    let user = match &a.user {
+        Some(spec) => Some(supervise::parse_user(spec).map_err(Failure::Usage)?),
+        None => None,
+    };
+    Ok(supervise::Options {
+        group: a.group,
+        rewrites: supervise::signals::Rewrites::new(&a.rewrite),
+        grace_period: a.grace_period,
+        stop_delay: a.stop_delay,
+        pre_stop: a.pre_stop.clone(),
+        wait: a.wait.clone(),
+        wait_timeout: a.wait_timeout,
+        user,
+        verbose: log >= Log::Verbose,
+    })
+}
+
 /// Writes the rendered files into the out dir, points the release at them,
 /// runs COMMAND.
 fn main_job(
     args: &TemplateArgs,
-    command: &[std::ffi::OsString],
+    job: MainJob<'_>,
     rendered: Vec<templates::Rendered>,
     log: Log,
 ) -> Result<ExitCode, Failure> {
@@ -336,6 +378,17 @@ fn main_job(
     let written = write_all(&out, &rendered, log >= Log::Verbose)?;
     // The templates are not needed any more: free them before the child runs.
     drop(rendered);
+    if let Some((uid, gid)) = job.opts.user {
+        // The rendered files belong to the user the release runs as.
+        for path in std::iter::once(out.path()).chain(written.iter().map(|(_, p)| p.as_path())) {
+            std::os::unix::fs::chown(path, Some(uid.as_raw()), Some(gid.as_raw())).map_err(
+                |source| WriteError {
+                    path: path.display().to_string(),
+                    source,
+                },
+            )?;
+        }
+    }
     let find = |role| {
         written
             .iter()
@@ -343,7 +396,12 @@ fn main_job(
             .map(|(_, p)| p.as_path())
     };
     let env = release::child_env(find(Role::SysConfig), find(Role::VmArgs), out.path());
-    let code = supervise::run(command, &env, log >= Log::Verbose);
+    if job.exec {
+        // The process is replaced: nothing would remove the directory.
+        let _kept = private.map(tempfile::TempDir::keep);
+        return Ok(supervise::exec(job.signals, job.command, &env, &job.opts));
+    }
+    let code = supervise::run(job.signals, job.command, &env, &job.opts);
     drop(private);
     Ok(code)
 }

@@ -227,8 +227,13 @@ fn the_command_runs_with_the_release_pointed_at_the_rendered_files() {
 fn a_command_that_cannot_run_exits_126_or_127() {
     let out = run(launch().args(["--", "/nonexistent/bin/app"]));
     assert_eq!(code(&out), 127);
-    let out = run(launch().args(["--", "/etc/hostname"]));
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("not-executable");
+    std::fs::write(&plain, "#!/bin/sh\nexit 0\n").unwrap();
+    let out = run(launch().arg("--").arg(&plain));
     assert_eq!(code(&out), 126);
+    let out = run(launch().arg("--").arg(dir.path()));
+    assert_eq!(code(&out), 126, "a directory");
 }
 
 #[test]

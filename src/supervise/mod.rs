@@ -1,66 +1,605 @@
-//! Running COMMAND once the templates are rendered.
+//! Running COMMAND as a container's init would (SPEC §5): the functions below
+//! follow a container's life in order — take the signals, become the
+//! reaper, wait for what the release needs, spawn it, forward signals and
+//! reap until it exits, stop what it left behind, and pass its status on.
 //!
-//! For now the child is started plainly and waited for, with the environment
-//! that points it at the rendered files; its exit status becomes launch's.
+//! Signals are blocked from the moment the main job starts and read from a
+//! signalfd, so none is lost, not even one that arrives while the templates
+//! are rendered: it is forwarded once the child exists. All `unsafe` code is
+//! in `sys.rs`.
+
+pub mod signals;
+mod sys;
+pub mod wait;
 
 use std::ffi::OsString;
 use std::io::ErrorKind;
-use std::os::unix::process::ExitStatusExt;
+use std::os::fd::AsFd;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigAction, SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{Gid, Pid, Uid};
 
 use crate::diag::say;
 use crate::release::EnvChange;
+use signals::{Rewrites, name};
+use wait::{Target, WaitError};
 
 /// COMMAND was found but cannot be run.
-const NOT_EXECUTABLE: u8 = 126;
+pub const NOT_EXECUTABLE: u8 = 126;
 /// COMMAND was not found.
-const NOT_FOUND: u8 = 127;
+pub const NOT_FOUND: u8 = 127;
+/// `--wait` timed out.
+pub const WAIT_TIMED_OUT: u8 = 69;
+/// How long what is left of the child's group gets after SIGTERM, when no
+/// grace period is set.
+const DEFAULT_LEFTOVER_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs `command` with `env` applied and returns its exit status as launch's:
-/// its code, or 128+N when signal N ended it.
-pub fn run(command: &[OsString], env: &[EnvChange], verbose: bool) -> ExitCode {
-    let Some((program, args)) = command.split_first() else {
-        return ExitCode::SUCCESS;
+/// How the child is supervised.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Forward signals to the child's whole process group.
+    pub group: bool,
+    /// Signals forwarded as others, or dropped.
+    pub rewrites: Rewrites,
+    /// After a stop signal was forwarded, SIGKILL the group this much later.
+    pub grace_period: Option<Duration>,
+    /// On a stop signal, wait this long before anything else.
+    pub stop_delay: Option<Duration>,
+    /// On a stop signal, after the delay, run `sh -c` this and wait for it.
+    pub pre_stop: Option<String>,
+    /// Wait for these before starting.
+    pub wait: Vec<Target>,
+    /// Give up waiting after this long.
+    pub wait_timeout: Duration,
+    /// Run the child as this user and group.
+    pub user: Option<(Uid, Gid)>,
+    /// Say what launch does.
+    pub verbose: bool,
+}
+
+/// The signals launch took over, and what it changed to do so.
+pub struct Signals {
+    fd: SignalFd,
+    /// The mask launch started with, for the child.
+    mask: SigSet,
+    /// Dispositions launch changed, as they were, for the child.
+    dispositions: Vec<(Signal, SigAction)>,
+    /// Signals read before the child existed, forwarded once it does.
+    early: Vec<i32>,
+}
+
+/// Blocks every signal launch can catch and opens a signalfd for them.
+/// Synchronous faults (SIGSEGV and the like) stay unblocked so a bug in
+/// launch still ends it; SIGTTIN and SIGTTOU are ignored so that launch,
+/// in the background, may hand the terminal to the child.
+pub fn take_signals() -> nix::Result<Signals> {
+    let mut caught = SigSet::all();
+    for s in [
+        Signal::SIGKILL,
+        Signal::SIGSTOP,
+        Signal::SIGSEGV,
+        Signal::SIGBUS,
+        Signal::SIGFPE,
+        Signal::SIGILL,
+        Signal::SIGTRAP,
+        Signal::SIGSYS,
+        Signal::SIGABRT,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+    ] {
+        caught.remove(s);
+    }
+    let mut mask = SigSet::empty();
+    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&caught), Some(&mut mask))?;
+    let mut dispositions = Vec::new();
+    for s in [Signal::SIGTTIN, Signal::SIGTTOU] {
+        dispositions.push((s, sys::ignore(s)?));
+    }
+    let fd = SignalFd::with_flags(&caught, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
+    Ok(Signals {
+        fd,
+        mask,
+        dispositions,
+        early: Vec::new(),
+    })
+}
+
+/// Runs `command` supervised and returns launch's exit status: the child's
+/// code, or 128+N when signal N ended it.
+pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {
+    let log = Log(opts.verbose);
+    become_reaper(&log);
+    if let Err(code) = wait_for_targets(&mut sig, opts, &log) {
+        return ExitCode::from(code);
+    }
+    let child = match spawn(&sig, command, env, opts, true) {
+        Ok(pid) => pid,
+        Err(code) => return ExitCode::from(code),
     };
-    let mut cmd = Command::new(program);
-    cmd.args(args);
+    log.say(format_args!(
+        "started {} as pid {child}",
+        command[0].to_string_lossy()
+    ));
+    let mut life = Life::new(child, opts, env);
+    for signo in std::mem::take(&mut sig.early) {
+        life.on_signal(&sig, signo, &log);
+    }
+    let status = life.supervise(&sig, &log);
+    stop_leftovers(
+        &sig,
+        child,
+        opts.grace_period.unwrap_or(DEFAULT_LEFTOVER_GRACE),
+        &log,
+    );
+    let code = match status {
+        WaitStatus::Exited(_, code) => code as u8,
+        WaitStatus::Signaled(_, signal, _) => 128 + signal as u8,
+        _ => 1,
+    };
+    log.say(format_args!("child exited; exiting with {code}"));
+    ExitCode::from(code)
+}
+
+/// Replaces launch with `command` (`--exec`): same PID, the signal mask and
+/// dispositions launch started with. Returns only when exec failed.
+pub fn exec(sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {
+    let mut cmd = command_for(command, env);
+    sys::prepare(
+        &mut cmd,
+        sys::ChildSetup {
+            own_group: false,
+            foreground: false,
+            mask: sig.mask,
+            dispositions: sig.dispositions.clone(),
+            user: opts.user,
+        },
+    );
+    let err = cmd.exec();
+    ExitCode::from(spawn_failed(command, &err))
+}
+
+/// The user and group of `--user USER[:GROUP]`, by name or number; the
+/// group defaults to the user's own.
+pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
+    use nix::unistd::{Group, User};
+    let (user, group) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let found = match user.parse::<u32>() {
+        Ok(n) => User::from_uid(Uid::from_raw(n)).ok().flatten(),
+        Err(_) => User::from_name(user).ok().flatten(),
+    };
+    let (uid, own_gid) = match (found, user.parse::<u32>()) {
+        (Some(u), _) => (u.uid, Some(u.gid)),
+        (None, Ok(n)) => (Uid::from_raw(n), None),
+        (None, Err(_)) => return Err(format!("--user: no user named `{user}`")),
+    };
+    let gid = match group {
+        Some(g) => match g.parse::<u32>() {
+            Ok(n) => Gid::from_raw(n),
+            Err(_) => Group::from_name(g)
+                .ok()
+                .flatten()
+                .map(|g| g.gid)
+                .ok_or_else(|| format!("--user: no group named `{g}`"))?,
+        },
+        None => own_gid.unwrap_or(Gid::from_raw(uid.as_raw())),
+    };
+    Ok((uid, gid))
+}
+
+/// Says what launch does, at `-v`.
+struct Log(bool);
+
+impl Log {
+    fn say(&self, message: std::fmt::Arguments<'_>) {
+        if self.0 {
+            say(message);
+        }
+    }
+}
+
+/// Orphans are reparented to PID 1; when launch is not PID 1 it asks to be
+/// their reaper instead, so that none is left a zombie.
+fn become_reaper(log: &Log) {
+    if nix::unistd::getpid().as_raw() == 1 {
+        return;
+    }
+    match nix::sys::prctl::set_child_subreaper(true) {
+        Ok(()) => log.say(format_args!(
+            "not PID 1: reaping orphans as a child subreaper"
+        )),
+        Err(e) => say(format_args!(
+            "cannot become a child subreaper ({e}); orphans go to PID 1"
+        )),
+    }
+}
+
+/// Waits for `--wait` targets; a stop signal meanwhile ends launch, any
+/// other signal is kept for the child.
+fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), u8> {
+    if opts.wait.is_empty() {
+        return Ok(());
+    }
+    let mut stopped_by = None;
+    let result = wait::wait_all(&opts.wait, opts.wait_timeout, &mut |pause| {
+        let _ = poll_fd(&sig.fd, Some(pause));
+        while let Ok(Some(info)) = sig.fd.read_signal() {
+            let signo = info.ssi_signo as i32;
+            if is_stop(signo) || signo == Signal::SIGQUIT as i32 || signo == Signal::SIGHUP as i32 {
+                stopped_by = Some(signo);
+                return true;
+            }
+            if signo != Signal::SIGCHLD as i32 {
+                sig.early.push(signo);
+            }
+        }
+        false
+    });
+    match result {
+        Ok(()) => {
+            log.say(format_args!("waited for {}", join(&opts.wait)));
+            Ok(())
+        }
+        Err(WaitError::TimedOut(target)) => {
+            say(format_args!(
+                "gave up waiting for {target} after {}",
+                humanize(opts.wait_timeout)
+            ));
+            Err(WAIT_TIMED_OUT)
+        }
+        Err(WaitError::Interrupted) => {
+            let signo = stopped_by.unwrap_or(Signal::SIGTERM as i32);
+            say(format_args!("{} while waiting; not starting", name(signo)));
+            Err(128 + signo as u8)
+        }
+    }
+}
+
+fn join(targets: &[Target]) -> String {
+    targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn humanize(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+fn command_for(command: &[OsString], env: &[EnvChange]) -> Command {
+    let mut cmd = Command::new(&command[0]);
+    cmd.args(&command[1..]);
     for change in env {
         match change {
             EnvChange::Set(k, v) => cmd.env(k, v),
             EnvChange::Remove(k) => cmd.env_remove(k),
         };
     }
-    let mut child = match cmd.spawn() {
-        Ok(child) => child,
-        Err(e) => {
-            let code = if e.kind() == ErrorKind::NotFound {
-                NOT_FOUND
-            } else {
-                NOT_EXECUTABLE
-            };
-            say(format_args!("{}: {e}", program.to_string_lossy()));
-            return ExitCode::from(code);
+    cmd
+}
+
+/// Starts `command` in a process group of its own (the terminal's foreground
+/// group when stdin is one), with the mask and dispositions launch started with.
+fn spawn(
+    sig: &Signals,
+    command: &[OsString],
+    env: &[EnvChange],
+    opts: &Options,
+    as_child: bool,
+) -> Result<Pid, u8> {
+    let mut cmd = command_for(command, env);
+    let foreground = as_child && nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false);
+    sys::prepare(
+        &mut cmd,
+        sys::ChildSetup {
+            own_group: true,
+            foreground,
+            mask: sig.mask,
+            dispositions: sig.dispositions.clone(),
+            user: if as_child { opts.user } else { None },
+        },
+    );
+    match cmd.spawn() {
+        Ok(child) => Ok(Pid::from_raw(child.id() as i32)),
+        Err(e) => Err(spawn_failed(command, &e)),
+    }
+}
+
+/// The exit code for a command that could not be started, after saying why.
+fn spawn_failed(command: &[OsString], e: &std::io::Error) -> u8 {
+    say(format_args!("{}: {e}", command[0].to_string_lossy()));
+    if e.kind() == ErrorKind::NotFound {
+        NOT_FOUND
+    } else {
+        NOT_EXECUTABLE
+    }
+}
+
+fn is_stop(signo: i32) -> bool {
+    signo == Signal::SIGTERM as i32 || signo == Signal::SIGINT as i32
+}
+
+/// Waits for the signalfd to be readable, at most `timeout` (forever: None).
+fn poll_fd(fd: &SignalFd, timeout: Option<Duration>) -> nix::Result<()> {
+    let timeout = match timeout {
+        None => PollTimeout::NONE,
+        Some(d) => {
+            // Round up, so a deadline is never polled for 0 ms too early.
+            let ms = d.as_micros().div_ceil(1000).min(i32::MAX as u128);
+            PollTimeout::try_from(ms as i32).unwrap_or(PollTimeout::MAX)
         }
     };
-    if verbose {
-        say(format_args!(
-            "started {} as pid {}",
-            program.to_string_lossy(),
-            child.id()
-        ));
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    match poll(&mut fds, timeout) {
+        Ok(_) | Err(Errno::EINTR) => Ok(()),
+        Err(e) => Err(e),
     }
-    match child.wait() {
-        Ok(status) => match (status.code(), status.signal()) {
-            (Some(code), _) => ExitCode::from(code as u8),
-            (None, Some(signal)) => ExitCode::from((128 + signal) as u8),
-            (None, None) => ExitCode::FAILURE,
-        },
-        Err(e) => {
-            say(format_args!(
-                "waiting for {}: {e}",
-                program.to_string_lossy()
-            ));
-            ExitCode::FAILURE
+}
+
+/// Where a stop stands: a stop signal (TERM, INT) waits out `--stop-delay`,
+/// then `--pre-stop`, before it is forwarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// No stop signal yet, or it was forwarded.
+    Idle,
+    /// Waiting until the delay is over.
+    Delaying { until: Instant, signo: i32 },
+    /// The pre-stop hook runs.
+    Hooking {
+        hook: Pid,
+        signo: i32,
+        until: Option<Instant>,
+    },
+}
+
+/// The child's life under launch.
+struct Life<'a> {
+    child: Pid,
+    opts: &'a Options,
+    env: &'a [EnvChange],
+    stop: Stop,
+    /// When the child's group gets SIGKILL, after a stop signal was forwarded.
+    kill_at: Option<Instant>,
+    status: Option<WaitStatus>,
+}
+
+impl<'a> Life<'a> {
+    fn new(child: Pid, opts: &'a Options, env: &'a [EnvChange]) -> Self {
+        Life {
+            child,
+            opts,
+            env,
+            stop: Stop::Idle,
+            kill_at: None,
+            status: None,
         }
+    }
+
+    /// Forwards signals and reaps until the child exits; returns how it ended.
+    fn supervise(&mut self, sig: &Signals, log: &Log) -> WaitStatus {
+        loop {
+            self.reap(log);
+            if let Some(status) = self.status {
+                return status;
+            }
+            let next = [self.deadline(), self.kill_at].into_iter().flatten().min();
+            let _ = poll_fd(
+                &sig.fd,
+                next.map(|t| t.saturating_duration_since(Instant::now())),
+            );
+            while let Ok(Some(info)) = sig.fd.read_signal() {
+                self.on_signal(sig, info.ssi_signo as i32, log);
+            }
+            self.on_time(sig, log);
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match self.stop {
+            Stop::Idle => None,
+            Stop::Delaying { until, .. } => Some(until),
+            Stop::Hooking { until, .. } => until,
+        }
+    }
+
+    fn on_signal(&mut self, sig: &Signals, signo: i32, log: &Log) {
+        if signo == Signal::SIGCHLD as i32 {
+            return self.reap(log);
+        }
+        let stop_steps = self.opts.stop_delay.is_some() || self.opts.pre_stop.is_some();
+        match (is_stop(signo), self.stop) {
+            (true, Stop::Idle) if stop_steps => self.begin_stop(sig, signo, log),
+            // A second stop signal cuts the delay or the hook short.
+            (true, Stop::Delaying { .. } | Stop::Hooking { .. }) => {
+                log.say(format_args!(
+                    "{} again: not waiting any longer",
+                    name(signo)
+                ));
+                self.stop = Stop::Idle;
+                self.forward_stop(signo, log);
+            }
+            (true, Stop::Idle) => self.forward_stop(signo, log),
+            (false, _) => self.forward(signo, log),
+        }
+    }
+
+    fn begin_stop(&mut self, sig: &Signals, signo: i32, log: &Log) {
+        match self.opts.stop_delay {
+            Some(delay) => {
+                log.say(format_args!(
+                    "{}: waiting {} before stopping",
+                    name(signo),
+                    humanize(delay)
+                ));
+                self.stop = Stop::Delaying {
+                    until: Instant::now() + delay,
+                    signo,
+                };
+            }
+            None => self.run_hook(sig, signo, log),
+        }
+    }
+
+    /// Starts `--pre-stop`, or forwards the stop signal when there is none.
+    fn run_hook(&mut self, sig: &Signals, signo: i32, log: &Log) {
+        let Some(hook) = &self.opts.pre_stop else {
+            self.stop = Stop::Idle;
+            return self.forward_stop(signo, log);
+        };
+        let sh = [
+            OsString::from("/bin/sh"),
+            OsString::from("-c"),
+            OsString::from(hook),
+        ];
+        match spawn(sig, &sh, self.env, self.opts, false) {
+            Ok(pid) => {
+                log.say(format_args!("running the pre-stop hook as pid {pid}"));
+                self.stop = Stop::Hooking {
+                    hook: pid,
+                    signo,
+                    until: self.opts.grace_period.map(|g| Instant::now() + g),
+                };
+            }
+            Err(_) => {
+                self.stop = Stop::Idle;
+                self.forward_stop(signo, log);
+            }
+        }
+    }
+
+    fn on_time(&mut self, sig: &Signals, log: &Log) {
+        let now = Instant::now();
+        match self.stop {
+            Stop::Delaying { until, signo } if now >= until => self.run_hook(sig, signo, log),
+            Stop::Hooking {
+                hook,
+                signo,
+                until: Some(until),
+            } if now >= until => {
+                say(format_args!(
+                    "the pre-stop hook outlived the grace period; killing it"
+                ));
+                let _ = sys::send(Pid::from_raw(-hook.as_raw()), Signal::SIGKILL as i32);
+                self.stop = Stop::Idle;
+                self.forward_stop(signo, log);
+            }
+            _ => {}
+        }
+        if self.kill_at.is_some_and(|at| now >= at) && self.status.is_none() {
+            self.kill_at = None;
+            say(format_args!(
+                "the child is still running after the grace period; killing its process group"
+            ));
+            let _ = sys::send(Pid::from_raw(-self.child.as_raw()), Signal::SIGKILL as i32);
+        }
+    }
+
+    /// Forwards a stop signal and starts the grace period.
+    fn forward_stop(&mut self, signo: i32, log: &Log) {
+        self.forward(signo, log);
+        if let (Some(grace), None) = (self.opts.grace_period, self.kill_at) {
+            self.kill_at = Some(Instant::now() + grace);
+        }
+    }
+
+    fn forward(&mut self, signo: i32, log: &Log) {
+        let Some(to) = self.opts.rewrites.apply(signo) else {
+            return log.say(format_args!("dropped {}", name(signo)));
+        };
+        let target = if self.opts.group {
+            Pid::from_raw(-self.child.as_raw())
+        } else {
+            self.child
+        };
+        match sys::send(target, to) {
+            Ok(()) if to == signo => log.say(format_args!("forwarded {} to {target}", name(to))),
+            Ok(()) => log.say(format_args!(
+                "forwarded {} as {} to {target}",
+                name(signo),
+                name(to)
+            )),
+            Err(e) => log.say(format_args!("could not forward {}: {e}", name(to))),
+        }
+    }
+
+    /// Reaps every child that has exited: the command, the hook, orphans.
+    fn reap(&mut self, log: &Log) {
+        loop {
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) | Err(_) => return,
+                Ok(status) => {
+                    let pid = status.pid();
+                    if pid == Some(self.child) {
+                        self.status = Some(status);
+                    } else if let Stop::Hooking { hook, signo, .. } = self.stop
+                        && pid == Some(hook)
+                    {
+                        log.say(format_args!("the pre-stop hook is done"));
+                        self.stop = Stop::Idle;
+                        self.forward_stop(signo, log);
+                    } else if let Some(pid) = pid {
+                        log.say(format_args!("reaped orphan {pid}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What is left of the child's process group after it exited gets SIGTERM,
+/// then SIGKILL after `grace`; orphans are reaped meanwhile.
+fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
+    let group = Pid::from_raw(-child.as_raw());
+    let reap_all = || {
+        while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            if status == WaitStatus::StillAlive {
+                break;
+            }
+        }
+    };
+    reap_all();
+    if sys::send(group, 0).is_err() {
+        return;
+    }
+    log.say(format_args!(
+        "sending SIGTERM to what is left of process group {child}"
+    ));
+    let _ = sys::send(group, Signal::SIGTERM as i32);
+    let deadline = Instant::now() + grace;
+    loop {
+        reap_all();
+        if sys::send(group, 0).is_err() {
+            return;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            say(format_args!(
+                "process group {child} outlived the child by {}; killing it",
+                humanize(grace)
+            ));
+            let _ = sys::send(group, Signal::SIGKILL as i32);
+            std::thread::sleep(Duration::from_millis(10));
+            reap_all();
+            return;
+        }
+        let _ = poll_fd(
+            &sig.fd,
+            Some((deadline - now).min(Duration::from_millis(20))),
+        );
+        while let Ok(Some(_)) = sig.fd.read_signal() {}
     }
 }

@@ -1,0 +1,124 @@
+//! Signal names and numbers, durations, and the `--rewrite` table.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+/// The highest signal number Linux has (SIGRTMAX).
+const MAX_SIGNAL: i32 = 64;
+
+/// A signal number from a name (`TERM`, `SIGTERM`, any case) or a number.
+pub fn parse_signal(text: &str) -> Result<i32, String> {
+    if let Ok(n) = text.parse::<i32>() {
+        return if (1..=MAX_SIGNAL).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("no signal has the number {n}"))
+        };
+    }
+    let upper = text.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    Signal::from_str(&name)
+        .map(|s| s as i32)
+        .map_err(|_| format!("`{text}` is not a signal"))
+}
+
+/// The name of signal `signo` for messages (`SIGTERM`, or `signal 40`).
+pub fn name(signo: i32) -> String {
+    match Signal::try_from(signo) {
+        Ok(s) => s.as_str().to_owned(),
+        Err(_) => format!("signal {signo}"),
+    }
+}
+
+/// One `FROM:TO` of `--rewrite`; TO `0` drops FROM.
+pub fn parse_rewrite(text: &str) -> Result<(i32, i32), String> {
+    let (from, to) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected FROM:TO, got `{text}`"))?;
+    let from = parse_signal(from)?;
+    let to = if to == "0" { 0 } else { parse_signal(to)? };
+    Ok((from, to))
+}
+
+/// What to forward for each signal received: the signal itself unless rewritten.
+#[derive(Debug, Clone, Default)]
+pub struct Rewrites(HashMap<i32, i32>);
+
+impl Rewrites {
+    /// The table of `--rewrite` pairs.
+    pub fn new(pairs: &[(i32, i32)]) -> Self {
+        Rewrites(pairs.iter().copied().collect())
+    }
+
+    /// The signal to forward for `signo`, or `None` when it is dropped.
+    pub fn apply(&self, signo: i32) -> Option<i32> {
+        match self.0.get(&signo) {
+            Some(0) => None,
+            Some(&to) => Some(to),
+            None => Some(signo),
+        }
+    }
+}
+
+/// A duration: a number with `ms`, `s` or `m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` needs a unit: ms, s or m"))?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (like 500ms, 30s or 2m)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!(
+            "`{text}` is not a duration (like 500ms, 30s or 2m)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_by_name_with_or_without_sig_or_by_number() {
+        assert_eq!(parse_signal("TERM"), Ok(15));
+        assert_eq!(parse_signal("sigusr1"), Ok(10));
+        assert_eq!(parse_signal("SIGHUP"), Ok(1));
+        assert_eq!(parse_signal("40"), Ok(40));
+        assert!(parse_signal("NOPE").is_err());
+        assert!(parse_signal("0").is_err());
+        assert!(parse_signal("65").is_err());
+    }
+
+    #[test]
+    fn rewrites_replace_or_drop() {
+        let r = Rewrites::new(&[
+            parse_rewrite("TERM:QUIT").unwrap(),
+            parse_rewrite("USR1:0").unwrap(),
+        ]);
+        assert_eq!(r.apply(15), Some(3));
+        assert_eq!(r.apply(10), None);
+        assert_eq!(r.apply(2), Some(2));
+    }
+
+    #[test]
+    fn durations_need_a_unit() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("1h").is_err());
+    }
+}
