@@ -86,6 +86,10 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    // Signals are taken before anything else, so that none is lost while the
+    // command line is read and the templates rendered: in the main job each
+    // is forwarded once the child exists; the other modes give them back.
+    let signals = supervise::take_signals();
     let cli = match Cli::parse_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
@@ -97,7 +101,18 @@ fn main() -> ExitCode {
         }
     };
     let log = Log::from_args(&cli.templates);
-    match run(cli, log) {
+    let signals = match (signals, cli.mode.is_none() && !cli.command.is_empty()) {
+        (Ok(signals), true) => Some(signals),
+        (Ok(signals), false) => {
+            signals.release();
+            None
+        }
+        (Err(e), _) => {
+            say(format_args!("cannot take over signals: {e}"));
+            return ExitCode::from(code::OS_ERROR);
+        }
+    };
+    match run(cli, signals, log) {
         Ok(code) => code,
         Err(failure) => {
             say(&failure);
@@ -106,7 +121,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, log: Log) -> Result<ExitCode, Failure> {
+fn run(cli: Cli, signals: Option<supervise::Signals>, log: Log) -> Result<ExitCode, Failure> {
     let env = Env::from_process();
     let types: HashMap<String, Type> = cli.templates.types.iter().cloned().collect();
     let mut resolver = Resolver::new(&env, &types);
@@ -120,10 +135,8 @@ fn run(cli: Cli, log: Log) -> Result<ExitCode, Failure> {
             ));
         }
         None => {
-            // Signals are taken first, so that none is lost while the
-            // templates are rendered: each is forwarded once the child exists.
-            let signals = supervise::take_signals()
-                .map_err(|e| Failure::System(format!("cannot take over signals: {e}")))?;
+            let signals =
+                signals.ok_or_else(|| Failure::System("signals were not taken".into()))?;
             let opts = supervise_options(&cli.supervise, log)?;
             let files = load(args, &cli.command, log)?;
             let base = include_base(args, &cli.command);

@@ -111,6 +111,17 @@ pub fn take_signals() -> nix::Result<Signals> {
     })
 }
 
+impl Signals {
+    /// Gives the signals back: the mask and dispositions launch started
+    /// with, for the modes that run no command.
+    pub fn release(self) {
+        for (signal, action) in &self.dispositions {
+            let _ = sys::sigaction(*signal, action);
+        }
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.mask), None);
+    }
+}
+
 /// Runs `command` supervised and returns launch's exit status: the child's
 /// code, or 128+N when signal N ended it.
 pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {

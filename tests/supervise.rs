@@ -1,0 +1,590 @@
+//! launch as a container's init, driven from outside: as a plain process and
+//! as a real PID 1 in a new PID namespace (`unshare --pid --fork
+//! --mount-proc`, as root). The scenarios are those tini's and dumb-init's
+//! own suites check: signals forwarded (and rewritten), exit codes passed on,
+//! orphans reaped, process groups, the child's signal state, signals at
+//! start, TTYs; and launch's own: grace period, stop delay, pre-stop, --wait.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+
+/// Where launch runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum As {
+    /// A plain process (it becomes a child subreaper).
+    Plain,
+    /// PID 1 of a new PID namespace.
+    Pid1,
+}
+
+fn can_be_pid1() -> bool {
+    let ok = Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped as PID 1: cannot make a PID namespace here (needs root and unshare)");
+    }
+    ok
+}
+
+/// The ways launch can run here.
+fn modes() -> Vec<As> {
+    if can_be_pid1() {
+        vec![As::Plain, As::Pid1]
+    } else {
+        vec![As::Plain]
+    }
+}
+
+/// `launch ARGS` as `mode`, with an empty environment but PATH.
+fn launch_as(mode: As, args: &[&str]) -> Command {
+    let mut cmd = match mode {
+        As::Plain => Command::new(env!("CARGO_BIN_EXE_launch")),
+        As::Pid1 => {
+            let mut c = Command::new("unshare");
+            c.args([
+                "--pid",
+                "--fork",
+                "--mount-proc",
+                env!("CARGO_BIN_EXE_launch"),
+            ]);
+            c
+        }
+    };
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(args);
+    cmd
+}
+
+/// The host PID of launch: the process itself, or unshare's child.
+fn launch_pid(child: &Child, mode: As) -> i32 {
+    let pid = child.id() as i32;
+    if mode == As::Plain {
+        return pid;
+    }
+    let children = format!("/proc/{pid}/task/{pid}/children");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = std::fs::read_to_string(&children).unwrap_or_default();
+        if let Some(first) = text.split_whitespace().next() {
+            return first.parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "unshare started no child");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn kill(pid: i32, signo: i32) {
+    let status = Command::new("kill")
+        .arg(format!("-{signo}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signo} {pid}");
+}
+
+/// Waits until `check` holds, at most `limit`.
+fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits for `child` to exit, at most `limit` (a hang fails the test).
+fn finish(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("launch did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// A bash child that records every signal it gets, one number a line, until
+/// the file `STOP` exists.
+const RECORDER: &str = r#"
+for n in $(seq 1 64); do
+  case $n in 9|17|19|32|33) ;; *) trap "echo $n >> '$OUT'" $n ;; esac
+done
+echo ready > "$OUT.ready"
+while [ ! -e "$OUT.stop" ]; do sleep 0.05 & wait $!; done
+exit 0
+"#;
+
+/// Signals launch forwards: all but KILL and STOP (which cannot be caught),
+/// CHLD, TTIN and TTOU, the synchronous faults (left to end launch itself,
+/// as in tini) and 32/33 (reserved by the C library).
+fn forwarded_signals() -> Vec<i32> {
+    (1..=64)
+        .filter(|n| ![4, 5, 6, 7, 8, 9, 11, 17, 19, 21, 22, 31, 32, 33].contains(n))
+        .collect()
+}
+
+fn recorder(mode: As, dir: &Path, extra: &[&str]) -> (Child, PathBuf) {
+    let out = dir.join("signals");
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend(["--", "bash", "-c", RECORDER]);
+    let child = launch_as(mode, &args)
+        .env("OUT", &out)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ready = PathBuf::from(format!("{}.ready", out.display()));
+    eventually(Duration::from_secs(10), "the recorder", || ready.exists());
+    (child, out)
+}
+
+fn stop_recorder(mut child: Child, out: &Path) -> std::process::ExitStatus {
+    std::fs::write(format!("{}.stop", out.display()), "").unwrap();
+    finish(&mut child, Duration::from_secs(10))
+}
+
+#[test]
+fn every_catchable_signal_reaches_the_child() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, out) = recorder(mode, dir.path(), &[]);
+        let pid = launch_pid(&child, mode);
+        for signo in forwarded_signals() {
+            kill(pid, signo);
+            eventually(
+                Duration::from_secs(5),
+                &format!("signal {signo} ({mode:?})"),
+                || read(&out).lines().any(|l| l == signo.to_string()),
+            );
+        }
+        let status = stop_recorder(child, &out);
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        let got: Vec<i32> = read(&out).lines().map(|l| l.parse().unwrap()).collect();
+        assert_eq!(
+            got,
+            forwarded_signals(),
+            "{mode:?}: each exactly once, in order"
+        );
+    }
+}
+
+#[test]
+fn rewritten_signals_arrive_as_others_and_dropped_ones_not_at_all() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, out) = recorder(
+            mode,
+            dir.path(),
+            &[
+                "--rewrite",
+                "USR1:USR2",
+                "--rewrite",
+                "SIGHUP:0",
+                "--rewrite",
+                "40:WINCH",
+            ],
+        );
+        let pid = launch_pid(&child, mode);
+        // One at a time, each after the last arrived, so bash takes them in order.
+        for (send, expect) in [
+            (1, None),
+            (10, Some("12")),
+            (40, Some("28")),
+            (15, Some("15")),
+        ] {
+            kill(pid, send);
+            if let Some(expect) = expect {
+                eventually(Duration::from_secs(5), expect, || {
+                    read(&out).lines().any(|l| l == expect)
+                });
+            }
+        }
+        stop_recorder(child, &out);
+        assert_eq!(read(&out), "12\n28\n15\n", "{mode:?}");
+    }
+}
+
+#[test]
+fn exit_codes_pass_through_and_signals_give_128_plus_n() {
+    for mode in modes() {
+        // Every code, in one run of launch each: 256 quick children.
+        let codes: Vec<i32> = if mode == As::Plain {
+            (0..=255).collect()
+        } else {
+            vec![0, 1, 2, 64, 78, 126, 127, 128, 143, 255]
+        };
+        for code in codes {
+            let out = launch_as(mode, &["--", "sh", "-c", &format!("exit {code}")])
+                .stderr(Stdio::null())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(code), "{mode:?}");
+        }
+        for (signal, signo) in [
+            ("TERM", 15),
+            ("USR1", 10),
+            ("USR2", 12),
+            ("HUP", 1),
+            ("QUIT", 3),
+            ("KILL", 9),
+        ] {
+            let out = launch_as(mode, &["--", "sh", "-c", &format!("kill -{signal} $$")])
+                .stderr(Stdio::null())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(128 + signo), "{mode:?} {signal}");
+        }
+    }
+}
+
+/// Leaves 100 orphans, then counts the zombies whose parent is launch.
+const ORPHANS: &str = r#"
+for i in $(seq 1 100); do (sleep 0.2 &) ; done
+sleep 1
+zombies=0
+for stat in /proc/[0-9]*/stat; do
+  set -- $(cat "$stat" 2>/dev/null)
+  [ "$3" = Z ] && [ "$4" = "$PPID" ] && zombies=$((zombies + 1))
+done
+echo "zombies=$zombies"
+"#;
+
+#[test]
+fn a_hundred_orphans_are_all_reaped() {
+    for mode in modes() {
+        let out = launch_as(mode, &["-v", "--", "bash", "-c", ORPHANS])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{mode:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "zombies=0",
+            "{mode:?}"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.matches("reaped orphan").count(), 100, "{mode:?}: {err}");
+    }
+}
+
+#[test]
+fn group_forwarding_reaches_a_grandchild_the_child_shields() {
+    for mode in modes() {
+        for (group, expect) in [(true, "TERM\n"), (false, "")] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("grandchild");
+            // The child catches TERM and does nothing with it (a handler, not
+            // SIG_IGN, which the grandchild would inherit).
+            let script = r#"
+trap 'true' TERM
+bash -c 'trap "echo TERM >> \"$OUT\"; exit 0" TERM; echo ready > "$OUT.ready"; while :; do sleep 0.05 & wait $!; done' &
+pid=$!
+while kill -0 $pid 2>/dev/null; do sleep 0.05; done
+exit 0
+"#;
+            let mut args = vec!["--grace-period", "1s"];
+            if group {
+                args.push("--group");
+            }
+            args.extend(["--", "bash", "-c", script]);
+            let mut child = launch_as(mode, &args)
+                .env("OUT", &out)
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let ready = PathBuf::from(format!("{}.ready", out.display()));
+            eventually(Duration::from_secs(5), "the grandchild", || ready.exists());
+            kill(launch_pid(&child, mode), 15);
+            let status = finish(&mut child, Duration::from_secs(10));
+            assert_eq!(read(&out), expect, "{mode:?} group={group}");
+            let want = if group { 0 } else { 137 };
+            assert_eq!(
+                status.code(),
+                Some(want),
+                "{mode:?} group={group}: grace period kills"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_child_starts_with_nothing_blocked_or_ignored() {
+    const SHOW: &str = "grep -E '^Sig(Blk|Ign)' /proc/self/status";
+    for mode in modes() {
+        // From a clean start (env resets every disposition to the default)...
+        let cmd = launch_as(mode, &["--", "sh", "-c", SHOW]);
+        let program = cmd.get_program().to_owned();
+        let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
+        let out = Command::new("env")
+            .arg("--default-signal")
+            .arg(program)
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mask = |name: &str| -> u64 {
+            let line = text.lines().find(|l| l.starts_with(name)).unwrap();
+            u64::from_str_radix(line.split('\t').nth(1).unwrap(), 16).unwrap()
+        };
+        assert_eq!(mask("SigBlk"), 0, "{mode:?}: {text}");
+        // Signals 32 and 33 belong to the C library: env cannot reset them,
+        // so they stay as the test runner has them.
+        assert_eq!(mask("SigIgn") & !0x1_8000_0000, 0, "{mode:?}: {text}");
+        // ...and from whatever launch started with: the child gets the same.
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{SHOW}; exec \"$@\""))
+            .arg("sh")
+            .arg(cmd.get_program())
+            .args(cmd.get_args())
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(lines[0..2], lines[2..4], "{mode:?}");
+    }
+}
+
+#[test]
+fn a_signal_before_the_child_exists_is_delivered_once_it_does() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let gate = dir.path().join("gate");
+        // While launch waits for the gate, the child does not exist yet.
+        let url = format!("file://{}", gate.display());
+        let mut child = launch_as(mode, &["--wait", &url, "--", "sh", "-c", "sleep 5"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = launch_pid(&child, mode);
+        std::thread::sleep(Duration::from_millis(200));
+        kill(pid, 10);
+        std::fs::write(&gate, "").unwrap();
+        let started = Instant::now();
+        let status = finish(&mut child, Duration::from_secs(4));
+        assert_eq!(
+            status.code(),
+            Some(128 + 10),
+            "{mode:?}: USR1 ended the child"
+        );
+        assert!(started.elapsed() < Duration::from_secs(4));
+    }
+}
+
+#[test]
+fn a_signal_at_the_moment_of_start_is_not_lost() {
+    for _ in 0..20 {
+        let mut child = launch_as(As::Plain, &["--", "sh", "-c", "sleep 5"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        kill(child.id() as i32, 15);
+        let status = finish(&mut child, Duration::from_secs(4));
+        // Forwarded to the child (143 by exit code), or, if it came before
+        // launch's first instruction, the default action — never lost.
+        assert!(
+            status.code() == Some(143)
+                || std::os::unix::process::ExitStatusExt::signal(&status) == Some(15),
+            "{status:?}"
+        );
+    }
+}
+
+fn now_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+#[test]
+fn stop_delay_then_pre_stop_then_the_signal_in_that_order() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let marks = dir.path().join("marks");
+        let script = r#"trap 'echo "term $(date +%s%N)" >> "$MARKS"; exit 0' TERM
+echo ready > "$MARKS.ready"
+while :; do sleep 0.05 & wait $!; done"#;
+        let hook = r#"echo "hook $(date +%s%N)" >> "$MARKS"; sleep 0.2; echo "hook-done $(date +%s%N)" >> "$MARKS""#;
+        let mut child = launch_as(
+            mode,
+            &[
+                "--stop-delay",
+                "400ms",
+                "--pre-stop",
+                hook,
+                "--",
+                "bash",
+                "-c",
+                script,
+            ],
+        )
+        .env("MARKS", &marks)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let ready = PathBuf::from(format!("{}.ready", marks.display()));
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let sent = now_ns();
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        let text = read(&marks);
+        let at = |what: &str| -> u128 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{what} ")))
+                .unwrap_or_else(|| panic!("no {what} in {text}"))
+                .parse()
+                .unwrap()
+        };
+        let (hook_start, hook_done, term) = (at("hook"), at("hook-done"), at("term"));
+        assert!(
+            hook_start >= sent + 400_000_000,
+            "{mode:?}: the delay comes first"
+        );
+        assert!(term >= hook_done, "{mode:?}: the signal waits for the hook");
+        assert!(term - sent < 3_000_000_000, "{mode:?}: within a bound");
+    }
+}
+
+#[test]
+fn the_grace_period_kills_a_child_that_ignores_the_stop_signal() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            mode,
+            &[
+                "--grace-period",
+                "300ms",
+                "--",
+                "bash",
+                "-c",
+                "trap '' TERM; touch \"$READY\"; sleep 30",
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let sent = Instant::now();
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(5));
+        let took = sent.elapsed();
+        assert_eq!(status.code(), Some(137), "{mode:?}");
+        assert!(took >= Duration::from_millis(300), "{mode:?}: {took:?}");
+    }
+}
+
+#[test]
+fn leftovers_of_the_childs_group_are_stopped_when_it_exits() {
+    for mode in modes() {
+        let out = launch_as(
+            mode,
+            &[
+                "-v",
+                "--grace-period",
+                "300ms",
+                "--",
+                "bash",
+                "-c",
+                "(trap '' TERM; sleep 30) & sleep 0.1; exit 3",
+            ],
+        )
+        .output()
+        .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{mode:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("sending SIGTERM to what is left"), "{err}");
+        assert!(err.contains("killing it"), "{err}");
+    }
+}
+
+#[test]
+fn exec_keeps_the_pid() {
+    let child = launch_as(As::Plain, &["--exec", "--", "sh", "-c", "echo $$"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), pid.to_string());
+}
+
+#[test]
+fn ctrl_c_on_a_terminal_reaches_the_child() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let inner = format!(
+        "{} -- bash -c 'trap \"echo got-INT; exit 5\" INT; touch {}; sleep 30'",
+        env!("CARGO_BIN_EXE_launch"),
+        ready.display()
+    );
+    let mut session = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually(Duration::from_secs(5), "the child on the terminal", || {
+        ready.exists()
+    });
+    session.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    let start = Instant::now();
+    let out = session.wait_with_output().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("got-INT"), "{text}");
+    assert_eq!(out.status.code(), Some(5), "{text}");
+}
+
+#[test]
+fn wait_for_a_listener_that_appears_late_and_time_out_on_one_that_never_does() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let url = format!("tcp://127.0.0.1:{port}");
+    let mut child = launch_as(As::Plain, &["--wait", &url, "--", "sh", "-c", "exit 4"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "still waiting");
+    let _listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let status = finish(&mut child, Duration::from_secs(5));
+    assert_eq!(status.code(), Some(4));
+
+    let dir = tempfile::tempdir().unwrap();
+    let sock = format!("unix://{}", dir.path().join("never.sock").display());
+    let started = Instant::now();
+    let out = launch_as(
+        As::Plain,
+        &["--wait", &sock, "--wait-timeout", "300ms", "--", "true"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(69));
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gave up waiting for unix://"));
+}
