@@ -139,8 +139,12 @@ fn run(cli: Cli, signals: Option<supervise::Signals>, log: Log) -> Result<ExitCo
                 signals.ok_or_else(|| Failure::System("signals were not taken".into()))?;
             let opts = supervise_options(&cli.supervise, log)?;
             let files = load(args, &cli.command, log)?;
-            let base = include_base(args, &cli.command);
-            let rendered = templates::render_all(files, &base, &mut resolver)?;
+            let rendered = if files.is_empty() {
+                Vec::new()
+            } else {
+                let base = include_base(args, &cli.command);
+                templates::render_all(files, &base, &mut resolver)?
+            };
             let job = MainJob {
                 command: &cli.command,
                 exec: cli.supervise.exec,
@@ -368,6 +372,11 @@ fn main_job(
     rendered: Vec<templates::Rendered>,
     log: Log,
 ) -> Result<ExitCode, Failure> {
+    if rendered.is_empty() && args.out_dir.is_none() {
+        // Nothing to write: no directory, and the release is left as it is.
+        let env = release::child_env(None, None, None);
+        return Ok(run_command(job, &env));
+    }
     // A private directory removed when launch exits, unless one was given.
     let private = match &args.out_dir {
         Some(_) => None,
@@ -408,13 +417,25 @@ fn main_job(
             .find(|(r, _)| *r == role)
             .map(|(_, p)| p.as_path())
     };
-    let env = release::child_env(find(Role::SysConfig), find(Role::VmArgs), out.path());
-    if job.exec {
-        // The process is replaced: nothing would remove the directory.
-        let _kept = private.map(tempfile::TempDir::keep);
-        return Ok(supervise::exec(job.signals, job.command, &env, &job.opts));
-    }
-    let code = supervise::run(job.signals, job.command, &env, &job.opts);
+    let env = release::child_env(find(Role::SysConfig), find(Role::VmArgs), Some(out.path()));
+    // With --exec the process is replaced and nothing would remove the
+    // directory: keep it.
+    let private = if job.exec {
+        private.map(tempfile::TempDir::keep);
+        None
+    } else {
+        private
+    };
+    let code = run_command(job, &env);
     drop(private);
     Ok(code)
+}
+
+/// Runs the command supervised, or in launch's place with `--exec`.
+fn run_command(job: MainJob<'_>, env: &[release::EnvChange]) -> ExitCode {
+    if job.exec {
+        supervise::exec(job.signals, job.command, env, &job.opts)
+    } else {
+        supervise::run(job.signals, job.command, env, &job.opts)
+    }
 }

@@ -125,7 +125,7 @@ pub enum EnvChange {
 pub fn child_env(
     sys_config: Option<&Path>,
     vm_args: Option<&Path>,
-    out_dir: &Path,
+    out_dir: Option<&Path>,
 ) -> Vec<EnvChange> {
     let mut env = Vec::new();
     if let Some(path) = sys_config {
@@ -143,7 +143,9 @@ pub fn child_env(
     }
     env.push(EnvChange::Remove("RELX_REPLACE_OS_VARS"));
     env.push(EnvChange::Remove("REPLACE_OS_VARS"));
-    if std::env::var_os("RELEASE_TMP").is_none_or(|v| v.is_empty()) {
+    if let Some(out_dir) = out_dir
+        && std::env::var_os("RELEASE_TMP").is_none_or(|v| v.is_empty())
+    {
         env.push(EnvChange::Set("RELEASE_TMP", out_dir.into()));
     }
     env

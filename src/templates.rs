@@ -75,10 +75,16 @@ fn plural(n: usize) -> &'static str {
 /// order sys.config, vm.args, other files.
 pub fn select(args: &TemplateArgs, command: &[OsString]) -> Vec<(PathBuf, Role)> {
     let mut chosen = Vec::new();
-    let discovered = |name: &str| -> Option<PathBuf> {
-        let root = release::root(args.root.as_deref(), command)?;
-        let version = release::version(&root)?;
-        release::template(&root, &version, name)
+    // The release is looked for once, and only when a template is missing.
+    let mut release: Option<Option<(PathBuf, String)>> = None;
+    let mut discovered = |name: &str| -> Option<PathBuf> {
+        let found = release.get_or_insert_with(|| {
+            let root = release::root(args.root.as_deref(), command)?;
+            let version = release::version(&root)?;
+            Some((root, version))
+        });
+        let (root, version) = found.as_ref()?;
+        release::template(root, version, name)
     };
     if let Some(p) = args.sys_config.clone().or_else(|| discovered("sys.config")) {
         chosen.push((p, Role::SysConfig));

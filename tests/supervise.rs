@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-
 /// Where launch runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum As {
@@ -587,4 +586,53 @@ fn wait_for_a_listener_that_appears_late_and_time_out_on_one_that_never_does() {
     assert_eq!(out.status.code(), Some(69));
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gave up waiting for unix://"));
+}
+
+#[test]
+fn the_child_runs_as_the_user_given_and_can_read_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = dir.path().join("sys.config");
+    std::fs::write(&sys, "[{a, \"${A}\"}].").unwrap();
+    let out = launch_as(
+        As::Plain,
+        &[
+            "--sys-config",
+            sys.to_str().unwrap(),
+            "--user",
+            "nobody",
+            "--",
+            "sh",
+            "-c",
+            "id -u; stat -c %U \"$RELX_CONFIG_PATH\"; cat \"$RELX_CONFIG_PATH\"",
+        ],
+    )
+    .env("A", "x")
+    .stderr(Stdio::null())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "65534\nnobody\n[{a, \"x\"}]."
+    );
+    let out = launch_as(As::Plain, &["--user", "no-such-user", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+}
+
+#[test]
+fn a_script_without_a_shebang_runs_with_sh_as_execvp_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script");
+    std::fs::write(&script, "echo from sh \"$1\"\nexit 6\n").unwrap();
+    let mut perms = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&script, perms).unwrap();
+    let out = launch_as(As::Plain, &["--", script.to_str().unwrap(), "arg"])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from sh arg\n");
 }

@@ -77,8 +77,8 @@ pub struct Signals {
 
 /// Blocks every signal launch can catch and opens a signalfd for them.
 /// Synchronous faults (SIGSEGV and the like) stay unblocked so a bug in
-/// launch still ends it; SIGTTIN and SIGTTOU are ignored so that launch,
-/// in the background, may hand the terminal to the child.
+/// launch still ends it; on a terminal, SIGTTIN and SIGTTOU are ignored so
+/// that launch, in the background, may hand the terminal to the child.
 pub fn take_signals() -> nix::Result<Signals> {
     let mut caught = SigSet::all();
     for s in [
@@ -99,8 +99,10 @@ pub fn take_signals() -> nix::Result<Signals> {
     let mut mask = SigSet::empty();
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&caught), Some(&mut mask))?;
     let mut dispositions = Vec::new();
-    for s in [Signal::SIGTTIN, Signal::SIGTTOU] {
-        dispositions.push((s, sys::ignore(s)?));
+    if nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false) {
+        for s in [Signal::SIGTTIN, Signal::SIGTTOU] {
+            dispositions.push((s, sys::ignore(s)?));
+        }
     }
     let fd = SignalFd::with_flags(&caught, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
     Ok(Signals {
@@ -312,8 +314,91 @@ fn spawn(
     opts: &Options,
     as_child: bool,
 ) -> Result<Pid, u8> {
-    let mut cmd = command_for(command, env);
     let foreground = as_child && nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false);
+    let user = if as_child { opts.user } else { None };
+    let result = if foreground || user.is_some() {
+        spawn_forked(sig, command, env, foreground, user)
+    } else {
+        spawn_direct(sig, command, env)
+    };
+    match result {
+        Ok(pid) => Ok(pid),
+        // Like execvp: a file the kernel cannot run is a script for sh.
+        Err(e) if e.raw_os_error() == Some(Errno::ENOEXEC as i32) => {
+            let mut with_sh = vec![OsString::from("/bin/sh")];
+            with_sh.extend(command.iter().cloned());
+            let again = if foreground || user.is_some() {
+                spawn_forked(sig, &with_sh, env, foreground, user)
+            } else {
+                spawn_direct(sig, &with_sh, env)
+            };
+            again.map_err(|e| spawn_failed(command, &e))
+        }
+        Err(e) => Err(spawn_failed(command, &e)),
+    }
+}
+
+/// posix_spawn: the common case, which needs no code of launch's in the
+/// child, so the child does not copy launch's memory as fork does.
+fn spawn_direct(sig: &Signals, command: &[OsString], env: &[EnvChange]) -> std::io::Result<Pid> {
+    use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+
+    let to_c = |bytes: &[u8]| {
+        CString::new(bytes).map_err(|_| std::io::Error::from(ErrorKind::InvalidInput))
+    };
+    let mut attr = PosixSpawnAttr::init()?;
+    attr.set_flags(
+        PosixSpawnFlags::POSIX_SPAWN_SETPGROUP
+            | PosixSpawnFlags::POSIX_SPAWN_SETSIGMASK
+            | PosixSpawnFlags::POSIX_SPAWN_SETSIGDEF,
+    )?;
+    attr.set_pgroup(Pid::from_raw(0))?;
+    attr.set_sigmask(&sig.mask)?;
+    // SIGPIPE is ignored by the Rust runtime before main; the child gets the
+    // default, as from a shell.
+    let mut defaults = SigSet::empty();
+    defaults.add(Signal::SIGPIPE);
+    attr.set_sigdefault(&defaults)?;
+    let actions = PosixSpawnFileActions::init()?;
+    let args = command
+        .iter()
+        .map(|a| to_c(a.as_bytes()))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    for change in env {
+        match change {
+            EnvChange::Set(k, v) => {
+                vars.retain(|(name, _)| name != k);
+                vars.push((OsString::from(k), v.clone()));
+            }
+            EnvChange::Remove(k) => vars.retain(|(name, _)| name != k),
+        }
+    }
+    let envp = vars
+        .iter()
+        .map(|(k, v)| to_c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let program = &args[0];
+    let pid = if command[0].as_bytes().contains(&b'/') {
+        nix::spawn::posix_spawn(program.as_c_str(), &actions, &attr, &args, &envp)
+    } else {
+        nix::spawn::posix_spawnp(program, &actions, &attr, &args, &envp)
+    };
+    Ok(pid?)
+}
+
+/// fork and exec, for what posix_spawn cannot do: handing the terminal to the
+/// child, or switching user.
+fn spawn_forked(
+    sig: &Signals,
+    command: &[OsString],
+    env: &[EnvChange],
+    foreground: bool,
+    user: Option<(Uid, Gid)>,
+) -> std::io::Result<Pid> {
+    let mut cmd = command_for(command, env);
     sys::prepare(
         &mut cmd,
         sys::ChildSetup {
@@ -321,13 +406,10 @@ fn spawn(
             foreground,
             mask: sig.mask,
             dispositions: sig.dispositions.clone(),
-            user: if as_child { opts.user } else { None },
+            user,
         },
     );
-    match cmd.spawn() {
-        Ok(child) => Ok(Pid::from_raw(child.id() as i32)),
-        Err(e) => Err(spawn_failed(command, &e)),
-    }
+    cmd.spawn().map(|child| Pid::from_raw(child.id() as i32))
 }
 
 /// The exit code for a command that could not be started, after saying why.
