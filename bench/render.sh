@@ -14,9 +14,7 @@ command -v envsubst >/dev/null || { echo "needs envsubst: apt-get install gettex
 command -v python3 >/dev/null || { echo "needs python3" >&2; exit 1; }
 
 # The binary as it ships: release profile, statically linked.
-target=x86_64-unknown-linux-gnu
-RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --target "$target"
-launch=$PWD/target/$target/release/launch
+launch=$(bench/build-static.sh)
 
 work=$(mktemp -d)
 shm=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)

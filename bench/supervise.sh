@@ -14,9 +14,7 @@ for tool in tini dumb-init python3; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-target=x86_64-unknown-linux-gnu
-RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --target "$target"
-launch=$PWD/target/$target/release/launch
+launch=$(bench/build-static.sh)
 true_bin=$(command -v true)
 tini=$(command -v tini)
 dumb=$(command -v dumb-init)
