@@ -47,6 +47,18 @@ fn rebar3_release() -> Option<Release> {
     Some(build("rebar3_app", &mut cmd, "_build/default/rel/reporter"))
 }
 
+/// The same app, configured the old way: relx copies `config/old.sys.config`
+/// and `vm.args` with quoted placeholders for RELX_REPLACE_OS_VARS.
+fn old_style_release() -> Option<Release> {
+    let rebar3 = beam_tool("rebar3")?;
+    beam_tool("erl")?;
+    let script = "sed -i -e 's|{sys_config_src, \"config/sys.config.src\"}|{sys_config, \"config/old.sys.config\"}|' \
+                  -e 's|{vm_args_src, |{vm_args, |' rebar.config && exec \"$REBAR3\" release";
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", script]).env("REBAR3", rebar3);
+    Some(build("rebar3_app", &mut cmd, "_build/default/rel/reporter"))
+}
+
 fn mix_release() -> Option<Release> {
     let mix = beam_tool("mix")?;
     beam_tool("erl")?;
@@ -186,10 +198,11 @@ fn a_rebar3_release_runs_under_launch_from_a_read_only_directory() {
     let root = release.root.display().to_string();
     // The release directory becomes a read-only bind mount in a private mount
     // namespace: the nearest thing to `docker run --read-only` here.
+    // launch is PID 1 of a new PID namespace too, as in a container.
     let script = format!(
         "mount --bind '{root}' '{root}' && mount -o remount,bind,ro '{root}' && \
          ! touch '{root}/probe' 2>/dev/null && \
-         exec \"$LAUNCH\" -- '{root}/bin/reporter' foreground"
+         exec unshare --pid --fork --mount-proc \"$LAUNCH\" -- '{root}/bin/reporter' foreground"
     );
     let out = run(rebar3_env(
         Command::new("unshare")
@@ -294,5 +307,206 @@ fn a_full_out_dir_exits_73_and_keeps_the_file_that_was_there() {
         names,
         [".", "..", "filler", "sys.config"],
         "no temporary file is left"
+    );
+}
+
+/// A free TCP port on the loopback.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn millis() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+/// The time of the first `what` line of the marks file.
+fn mark(marks: &str, what: &str) -> Option<u128> {
+    marks
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{what} ")))
+        .map(|t| t.parse().unwrap())
+}
+
+#[test]
+fn a_release_stops_gracefully_keeps_serving_through_the_delay_and_runs_pre_stop_first() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let marks = dir.path().join("marks");
+    let port = free_port();
+    let reporter = release.root.join("bin/reporter");
+    let pre_stop = format!(
+        "'{}' rpc reporter_app mark '[pre_stop]'",
+        reporter.display()
+    );
+    let mut child = rebar3_env(
+        launch()
+            .args(["--stop-delay", "1s", "--pre-stop", &pre_stop, "--"])
+            .arg(&reporter)
+            .arg("foreground")
+            .env("SERVE", "1")
+            .env("MARK_FILE", &marks)
+            .env("NODE_NAME", format!("graceful_{}", std::process::id()))
+            .env("HOME", std::env::var_os("HOME").unwrap_or_default()),
+    )
+    .env("PORT", port.to_string())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while mark(
+        &std::fs::read_to_string(&marks).unwrap_or_default(),
+        "serving",
+    )
+    .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the release never served"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = millis();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // During the stop delay the app still answers.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut answer = String::new();
+    std::io::Read::read_to_string(
+        &mut std::net::TcpStream::connect(("127.0.0.1", port)).unwrap(),
+        &mut answer,
+    )
+    .unwrap();
+    assert_eq!(answer, "ok\n");
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "launch did not stop the release"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let done = millis();
+    assert_eq!(status.code(), Some(0), "init:stop through SIGTERM, exit 0");
+    let text = std::fs::read_to_string(&marks).unwrap();
+    let pre_stop = mark(&text, "pre_stop").expect("the pre-stop hook reached the node");
+    let stopped = mark(&text, "stopped").expect("the app's stop/1 ran");
+    assert!(pre_stop >= sent + 1000, "the delay came first: {text}");
+    assert!(
+        stopped >= pre_stop,
+        "the hook came before the signal: {text}"
+    );
+    eprintln!(
+        "graceful stop: delay 1000 ms, hook done after {} ms, stop/1 after {} ms, exit after {} ms",
+        pre_stop - sent,
+        stopped - sent,
+        done - sent
+    );
+}
+
+#[test]
+fn sigkill_of_the_beam_gives_137() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let marks = dir.path().join("marks");
+    let mut child = rebar3_env(
+        launch()
+            .arg("--")
+            .arg(release.root.join("bin/reporter"))
+            .arg("foreground")
+            .env("SERVE", "1")
+            .env("MARK_FILE", &marks)
+            .env("NODE_NAME", format!("killed_{}", std::process::id())),
+    )
+    .env("PORT", free_port().to_string())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&marks)
+        .unwrap_or_default()
+        .contains("serving")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the release never served"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The start script execs the emulator: launch's child is the BEAM.
+    let pid = child.id();
+    let beam = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
+    let beam = beam.split_whitespace().next().unwrap();
+    let comm = std::fs::read_to_string(format!("/proc/{beam}/comm")).unwrap();
+    assert!(comm.starts_with("beam"), "{comm}");
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", beam])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(137));
+}
+
+#[test]
+fn an_old_style_release_is_not_expanded_twice_with_relx_replace_os_vars_set() {
+    let Some(release) = old_style_release() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let reporter = release.root.join("bin/reporter");
+    let run_with = |cmd: &mut Command| {
+        let out = rebar3_env(cmd)
+            .env("GREETING", "${SECRET}")
+            .env("SECRET", "leaked")
+            .env("RELX_REPLACE_OS_VARS", "true")
+            .env("REPORT_FILE", &report)
+            .env("REPORT_AND_STOP", "1")
+            .env("NODE_NAME", format!("old_{}", std::process::id()))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&report).unwrap();
+        text.lines().next().unwrap().to_owned()
+    };
+    let ours = run_with(launch().arg("--").arg(&reporter).arg("foreground"));
+    assert!(
+        ours.contains(&format!("{{greeting,{}}}", charlist("${SECRET}"))),
+        "launch keeps the value as it is: {ours}"
+    );
+    assert!(
+        ours.contains(&format!("{{secret,{}}}", binary(b"leaked"))),
+        "{ours}"
+    );
+    // The start script alone expands the value a second time.
+    let theirs = run_with(Command::new(&reporter).arg("foreground"));
+    assert!(
+        theirs.contains(&format!("{{greeting,{}}}", charlist("leaked"))),
+        "relx leaks SECRET into GREETING: {theirs}"
     );
 }
