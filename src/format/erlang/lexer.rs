@@ -406,6 +406,12 @@ impl<'s> Lexer<'s> {
     }
 
     fn punct(&mut self) -> Result<Punct, LexError> {
+        if self.pos == 0 && self.src.starts_with(b"\xEF\xBB\xBF") {
+            return Err(LexError {
+                at: 0,
+                message: "the file starts with a byte-order mark, which erl cannot read; save it without one",
+            });
+        }
         let next = self.src.get(self.pos + 1).copied();
         let (p, len) = match self.src[self.pos] {
             b'{' => (Punct::LBrace, 1),

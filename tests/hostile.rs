@@ -1,0 +1,225 @@
+//! Hostile input: huge templates, many placeholders, long lines, deep
+//! nesting, NUL bytes, invalid UTF-8, CRLF, a BOM, unterminated constructs,
+//! huge values, a huge environment. Each gives a clear error or an exact
+//! result, within a generous bound, and the template is unchanged after.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Renders `template` (as a sys.config) with `vars`; checks the template is
+/// unchanged and the run took less than a bound that only a hang exceeds.
+fn render(dir: &Path, template: &[u8], vars: &[(&str, &[u8])]) -> Output {
+    let src = dir.join("sys.config.src");
+    std::fs::write(&src, template).unwrap();
+    let mut cmd = launch();
+    cmd.args(["render", "--stdout", "--sys-config"]).arg(&src);
+    for (k, v) in vars {
+        env_bytes(&mut cmd, k, v);
+    }
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        std::fs::read(&src).unwrap() == template,
+        "the template was modified"
+    );
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_50_mb_template_with_100000_placeholders_renders_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |i: usize| {
+        format!(
+            "  {{k{i}, \"padding padding padding padding padding padding ${{V}}\", <<\"${{W}}\">>}},\n"
+        )
+    };
+    let mut template = String::from("[\n");
+    let mut expected = String::from("[\n");
+    let mut i = 0;
+    while template.len() < 50_000_000 {
+        template.push_str(&line(i));
+        expected.push_str(&line(i).replace("${V}", "v\\\"").replace("${W}", "\\x{FF}"));
+        i += 1;
+    }
+    template.push_str("  last\n].\n");
+    expected.push_str("  last\n].\n");
+    assert!(i * 2 > 100_000);
+    let out = render(
+        dir.path(),
+        template.as_bytes(),
+        &[("V", b"v\""), ("W", b"\xff")],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout == expected.as_bytes());
+}
+
+#[test]
+fn a_line_of_10_mb_with_a_placeholder_in_the_middle() {
+    let dir = tempfile::tempdir().unwrap();
+    let half = "x".repeat(5_000_000);
+    let template = format!("[{{a, \"{half}${{V}}{half}\"}}].");
+    let out = render(dir.path(), template.as_bytes(), &[("V", b"-")]);
+    assert_eq!(code(&out), 0);
+    assert!(out.stdout == format!("[{{a, \"{half}-{half}\"}}].").into_bytes());
+}
+
+#[test]
+fn nesting_10000_deep_renders_exactly_and_erl_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 10_000;
+    let template = format!(
+        "[{{a, {}\"${{V}}\"{}}}].",
+        "[{".repeat(depth),
+        "}]".repeat(depth)
+    );
+    let out = render(dir.path(), template.as_bytes(), &[("V", b"deep")]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        template.replace("${V}", "deep")
+    );
+}
+
+#[test]
+fn nul_bytes_crlf_and_invalid_utf8_in_templates_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = b"%% \xff\xfe comment\r\n[{a, \"x\0y ${V}\"},\0\r\n {b, <<\"\xe9\">>}].\r\n";
+    let out = render(dir.path(), template, &[("V", b"v")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        out.stdout,
+        b"%% \xff\xfe comment\r\n[{a, \"x\0y v\"},\0\r\n {b, <<\"\xe9\">>}].\r\n"
+    );
+    // Positions still count lines by \n and characters, not bytes.
+    let out = render(dir.path(), b"%% \xe9\r\n\r\n[{a, \"${MISSING}\"}].", &[]);
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains("sys.config.src:3:7: MISSING is not set"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn invalid_utf8_values_fit_binaries_and_are_refused_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = render(dir.path(), b"[<<\"${V}\">>].", &[("V", b"\xc3\x28\xff")]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(out.stdout, br#"[<<"\x{C3}(\x{FF}">>]."#);
+    let out = render(
+        dir.path(),
+        b"[\"${V}\", '${V}', <<\"${V}\"/utf8>>].",
+        &[("V", b"\xc3\x28")],
+    );
+    assert_eq!(code(&out), 78);
+    assert_eq!(
+        stderr(&out).matches("is not valid UTF-8").count(),
+        3,
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_reported_as_erl_would_refuse_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = render(dir.path(), b"\xef\xbb\xbf[{a, 1}].", &[]);
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains(":1:1: the file starts with a byte-order mark"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unterminated_strings_binaries_atoms_and_placeholders_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    for (template, want) in [
+        (&b"[{a, \"abc}].\n"[..], "1:6: string is not closed"),
+        (b"[{a, 'abc}].", "1:6: quoted atom is not closed"),
+        (
+            b"[{a, <<\"abc\">}].",
+            "1:13: expected `,` or `>>` in a binary",
+        ),
+        (b"[{a, <<1,2}].", "1:11: expected `,` or `>>` in a binary"),
+        (b"[{a, \"${V\"}].", "1:7: placeholder ${V is not closed"),
+        (b"[{a, ${V:-x].", "1:6: placeholder is not closed"),
+        (b"[{a, ${V:-{x}].", "1:6: placeholder is not closed"),
+        (
+            b"[{a, ${V}].",
+            "1:10: expected `,` or `}` in a tuple, found `]`",
+        ),
+        (b"[{a, 1}", "1:8: expected `,`, `|` or `]` in a list"),
+    ] {
+        let out = render(dir.path(), template, &[("V", b"v")]);
+        assert_eq!(code(&out), 78, "{}", String::from_utf8_lossy(template));
+        assert!(
+            stderr(&out).contains(want),
+            "{}: {}",
+            String::from_utf8_lossy(template),
+            stderr(&out)
+        );
+    }
+}
+
+/// One environment string holds at most 128 KiB on Linux, so a value of 1 MB
+/// comes from a file (`NAME_FILE`).
+#[test]
+fn a_value_of_1_mb_comes_back_exactly() {
+    let Some(erl) = beam_tool("erl") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let value: Vec<u8> = (0..1_000_000u32)
+        .map(|i| b"ab\"\\${}\n\xc3\xa9"[(i % 10) as usize])
+        .collect();
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, "[{b, <<\"${V}\">>}].").unwrap();
+    let out_dir = dir.path().join("out");
+    let value_file = dir.path().join("value");
+    std::fs::write(&value_file, [&value[..], b"\n"].concat()).unwrap();
+    let mut cmd = launch();
+    cmd.args(["render", "--sys-config"])
+        .arg(&src)
+        .arg("--out-dir")
+        .arg(&out_dir);
+    cmd.env("V_FILE", &value_file);
+    assert_eq!(code(&run(&mut cmd)), 0);
+    let read = consult_all(&erl, &[out_dir.join("sys.config")]).remove(0);
+    assert_eq!(read, vec![("b".to_owned(), binary(&value))]);
+}
+
+#[test]
+fn ten_thousand_environment_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, "[{a, \"${V9999}\"}, {b, \"${V0}\"}].").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_launch"));
+    cmd.env_clear();
+    for i in 0..10_000 {
+        cmd.env(format!("V{i}"), format!("value {i}"));
+    }
+    let out = cmd
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "[{a, \"value 9999\"}, {b, \"value 0\"}]."
+    );
+}
