@@ -636,3 +636,27 @@ fn a_script_without_a_shebang_runs_with_sh_as_execvp_would() {
     assert_eq!(out.status.code(), Some(6));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "from sh arg\n");
 }
+
+#[test]
+fn launch_ignores_sigttin_and_sigttou() {
+    let mut child = launch_as(As::Plain, &["--", "sh", "-c", "sleep 0.5; exit 9"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let pid = child.id() as i32;
+    kill(pid, 21);
+    kill(pid, 22);
+    std::thread::sleep(Duration::from_millis(50));
+    let stat = read(Path::new(&format!("/proc/{pid}/stat")));
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert_ne!(state, "T", "launch was stopped");
+    let status = finish(&mut child, Duration::from_secs(5));
+    assert_eq!(status.code(), Some(9));
+}

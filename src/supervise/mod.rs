@@ -77,8 +77,9 @@ pub struct Signals {
 
 /// Blocks every signal launch can catch and opens a signalfd for them.
 /// Synchronous faults (SIGSEGV and the like) stay unblocked so a bug in
-/// launch still ends it; on a terminal, SIGTTIN and SIGTTOU are ignored so
-/// that launch, in the background, may hand the terminal to the child.
+/// launch still ends it; SIGTTIN and SIGTTOU are ignored, so that launch is
+/// never stopped by them and, in the background, may hand the terminal to
+/// the child.
 pub fn take_signals() -> nix::Result<Signals> {
     let mut caught = SigSet::all();
     for s in [
@@ -99,10 +100,8 @@ pub fn take_signals() -> nix::Result<Signals> {
     let mut mask = SigSet::empty();
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&caught), Some(&mut mask))?;
     let mut dispositions = Vec::new();
-    if nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false) {
-        for s in [Signal::SIGTTIN, Signal::SIGTTOU] {
-            dispositions.push((s, sys::ignore(s)?));
-        }
+    for s in [Signal::SIGTTIN, Signal::SIGTTOU] {
+        dispositions.push((s, sys::ignore(s)?));
     }
     let fd = SignalFd::with_flags(&caught, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
     Ok(Signals {
@@ -357,9 +356,16 @@ fn spawn_direct(sig: &Signals, command: &[OsString], env: &[EnvChange]) -> std::
     attr.set_pgroup(Pid::from_raw(0))?;
     attr.set_sigmask(&sig.mask)?;
     // SIGPIPE is ignored by the Rust runtime before main; the child gets the
-    // default, as from a shell.
+    // default, as from a shell. The signals launch ignores itself go back to
+    // the default when that is what launch started with (a disposition
+    // inherited across exec is either the default or ignored).
     let mut defaults = SigSet::empty();
     defaults.add(Signal::SIGPIPE);
+    for (signal, action) in &sig.dispositions {
+        if matches!(action.handler(), nix::sys::signal::SigHandler::SigDfl) {
+            defaults.add(*signal);
+        }
+    }
     attr.set_sigdefault(&defaults)?;
     let actions = PosixSpawnFileActions::init()?;
     let args = command
