@@ -2,29 +2,21 @@
 //! environment, then runs the release. This file parses the command line,
 //! picks the mode and maps every outcome to an exit code (SPEC §6).
 
-mod cli;
-mod diag;
-mod format;
-mod output;
-mod placeholder;
-mod release;
-mod resolve;
-mod supervise;
-mod templates;
-mod types;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 
-use crate::cli::{Cli, Mode, TemplateArgs};
-use crate::diag::say;
-use crate::output::{OutDir, WriteError};
-use crate::resolve::{Env, Resolver};
-use crate::templates::{Role, TemplateError, TemplateFile};
-use crate::types::Type;
+use launch::cli::{self, Cli, Mode, TemplateArgs};
+use launch::diag::{self, say};
+use launch::format;
+use launch::output::{OutDir, WriteError};
+use launch::release;
+use launch::resolve::{Env, Resolver};
+use launch::supervise;
+use launch::templates::{self, Role, TemplateError, TemplateFile};
+use launch::types::Type;
 
 /// Exit codes of launch itself.
 mod code {

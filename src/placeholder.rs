@@ -108,7 +108,7 @@ pub fn scan_reusing<'a>(
     while let Some(found) = find_special(&buf[i..], escapes) {
         let at = i + found;
         if buf[at] == b'\\' {
-            i = at + 2;
+            i = (at + 2).min(buf.len());
         } else if buf[at..].starts_with(b"$${") {
             push_text(&mut parts, &buf[text_start..at]);
             push_text(&mut parts, &buf[at + 1..at + 3]);
@@ -490,6 +490,20 @@ mod tests {
             panic!()
         };
         assert_eq!(z.default_raw(), Some(&br"\}"[..]));
+    }
+
+    #[test]
+    fn a_trailing_backslash_ends_the_scan() {
+        // Found by fuzz/placeholder.
+        let mut problems = Vec::new();
+        let t = scan(
+            b"$${\xe2\x84A:-x${BQ:?\x98\x82\x82\xdf$${C} -+}{${A\\",
+            true,
+            &mut problems,
+        );
+        assert_eq!(problems.len(), 1);
+        assert!(!t.parts.is_empty());
+        scan(b"\\", true, &mut problems);
     }
 
     #[test]
