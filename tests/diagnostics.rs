@@ -283,3 +283,35 @@ fn an_unreadable_template_is_a_problem() {
     assert_eq!(code(&out), 78);
     assert!(stderr(&out).contains("/nonexistent/sys.config: cannot read the template"));
 }
+
+#[test]
+fn u_fffe_and_u_ffff_are_refused_where_erl_cannot_read_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{a, \"${V}\"}, {b, '${V}'}, {c, <<\"${V}\"/utf8>>}, {d, ${V:charlist}}, {e, <<\"${V}\">>}, {f, [36,123,86,125]}].",
+    );
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .env("V", "x\u{FFFE}"));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert_eq!(err.matches("holds U+FFFE or U+FFFF").count(), 4, "{err}");
+    // A plain binary takes the bytes, and a list of integers stays one.
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{e, <<\"${V}\">>}, {f, [36,123,86,125]}].",
+    );
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .env("V", "x\u{FFFF}"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        r#"[{e, <<"x\x{EF}\x{BF}\x{BF}">>}, {f, [120,65535]}]."#
+    );
+}

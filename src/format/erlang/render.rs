@@ -385,6 +385,10 @@ fn write_value(
         Context::Charlist | Context::BinaryUtf => b'"',
     };
     match std::str::from_utf8(value) {
+        Ok(text) if unspellable(text) => {
+            problems.push(not_spellable(p));
+            false
+        }
         Ok(text) => {
             escape_chars(text, quote, out);
             true
@@ -394,6 +398,22 @@ fn write_value(
             false
         }
     }
+}
+
+/// True when `text` holds U+FFFE or U+FFFF, which erl_scan refuses in a
+/// string or atom, escaped or not (they can only be written as integers).
+fn unspellable(text: &str) -> bool {
+    text.contains(['\u{FFFE}', '\u{FFFF}'])
+}
+
+fn not_spellable(p: &Placeholder<'_>) -> Problem {
+    Problem::new(
+        p.start,
+        format!(
+            "{} holds U+FFFE or U+FFFF, which erl cannot read in a string or atom (a binary without /utf8 takes any bytes)",
+            p.name
+        ),
+    )
 }
 
 fn not_utf8(p: &Placeholder<'_>, context: Context) -> Problem {
@@ -460,9 +480,17 @@ fn render_decoded(
             problems.push(not_utf8(first_placeholder(template)?, context));
             return None;
         };
-        out.push(b'"');
-        escape_chars(text, b'"', out);
-        out.push(b'"');
+        if unspellable(text) {
+            // A list of integers is how mix wrote it, and erl reads any.
+            let codes: Vec<String> = text.chars().map(|c| (c as u32).to_string()).collect();
+            out.push(b'[');
+            out.extend_from_slice(codes.join(",").as_bytes());
+            out.push(b']');
+        } else {
+            out.push(b'"');
+            escape_chars(text, b'"', out);
+            out.push(b'"');
+        }
     } else {
         out.extend_from_slice(b"<<\"");
         escape_bytes(&value, out);
@@ -492,6 +520,10 @@ fn term_text(
             problems.push(not_utf8(p, context));
             return None;
         };
+        if unspellable(text) {
+            problems.push(not_spellable(p));
+            return None;
+        }
         out.push(quote);
         escape_chars(text, quote, out);
         out.push(quote);
