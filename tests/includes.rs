@@ -63,27 +63,13 @@ fn an_included_template_is_rendered_and_erl_boots_with_it() {
     let Some(erl) = beam_tool("erl") else { return };
     std::fs::remove_file(root.join("releases/0.1.0/sys.config.src")).unwrap();
     std::fs::write(root.join("absent.config"), "[].").unwrap();
-    let shown = Command::new(erl)
-        .current_dir(&root)
-        .arg("-config")
-        .arg(out_dir.join("sys"))
-        .args([
-            "-noshell",
-            "-eval",
-            "[io:format(\"~w~n\", [application:get_env(A, K)]) || {A, K} <- [{kernel, a}, {stdlib, b}, {stdlib, port}, {kernel, c}]], halt().",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        shown.status.success(),
-        "{}",
-        String::from_utf8_lossy(&shown.stderr)
+    let lines = erl_lines(
+        Command::new(erl)
+            .current_dir(&root)
+            .arg("-config")
+            .arg(out_dir.join("sys")),
+        "[io:format(\"~w~n\", [application:get_env(A, K)]) || {A, K} <- [{kernel, a}, {stdlib, b}, {stdlib, port}, {kernel, c}]], halt().",
     );
-    let lines: Vec<String> = String::from_utf8(shown.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
     assert_eq!(
         lines,
         [

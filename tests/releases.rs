@@ -160,26 +160,10 @@ fn a_rebar3_release_renders_to_what_erl_reads() {
         .collect();
     let args_file = out_dir.path().join("test.args");
     std::fs::write(&args_file, args).unwrap();
-    let shown = Command::new(&erl)
-        .arg("-args_file")
-        .arg(&args_file)
-        .args([
-            "-noshell",
-            "-eval",
-            "[io:format(\"~w~n\", [init:get_argument(K)]) || K <- [setcookie, motd, path_arg]], halt().",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        shown.status.success(),
-        "{}",
-        String::from_utf8_lossy(&shown.stderr)
+    let lines = erl_lines(
+        Command::new(&erl).arg("-args_file").arg(&args_file),
+        "[io:format(\"~w~n\", [init:get_argument(K)]) || K <- [setcookie, motd, path_arg]], halt().",
     );
-    let lines: Vec<String> = String::from_utf8(shown.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
     let arg = |v: &str| format!("{{ok,[[{}]]}}", charlist(v));
     assert_eq!(lines, [arg("monster"), arg(MOTD), arg(QUOTED)]);
 }

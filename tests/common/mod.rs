@@ -135,6 +135,25 @@ halt().
     result
 }
 
+/// Runs `erl ARGS -noshell -eval EXPR` (EXPR ends in `halt().`) and returns
+/// the lines it printed; a failure of erl fails the test.
+pub fn erl_lines(cmd: &mut Command, expr: &str) -> Vec<String> {
+    let out = cmd
+        .args(["-noshell", "-eval", expr])
+        .output()
+        .expect("erl runs");
+    assert!(
+        out.status.success(),
+        "erl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("erl prints ASCII")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// `~w` of a charlist.
 pub fn charlist(text: &str) -> String {
     let codes: Vec<String> = text.chars().map(|c| (c as u32).to_string()).collect();
