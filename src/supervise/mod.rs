@@ -315,23 +315,20 @@ fn spawn(
 ) -> Result<Pid, u8> {
     let foreground = as_child && nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false);
     let user = if as_child { opts.user } else { None };
-    let result = if foreground || user.is_some() {
-        spawn_forked(sig, command, env, foreground, user)
-    } else {
-        spawn_direct(sig, command, env)
+    let start = |argv: &[OsString]| {
+        if foreground || user.is_some() {
+            spawn_forked(sig, argv, env, foreground, user)
+        } else {
+            spawn_direct(sig, argv, env)
+        }
     };
-    match result {
+    match start(command) {
         Ok(pid) => Ok(pid),
         // Like execvp: a file the kernel cannot run is a script for sh.
         Err(e) if e.raw_os_error() == Some(Errno::ENOEXEC as i32) => {
             let mut with_sh = vec![OsString::from("/bin/sh")];
             with_sh.extend(command.iter().cloned());
-            let again = if foreground || user.is_some() {
-                spawn_forked(sig, &with_sh, env, foreground, user)
-            } else {
-                spawn_direct(sig, &with_sh, env)
-            };
-            again.map_err(|e| spawn_failed(command, &e))
+            start(&with_sh).map_err(|e| spawn_failed(command, &e))
         }
         Err(e) => Err(spawn_failed(command, &e)),
     }

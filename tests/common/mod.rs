@@ -109,17 +109,11 @@ halt().
 "#
     )
     .replace("norm_list(N, L)", "[N(X) || X <- L]");
-    let out = Command::new(erl)
-        .args(["-noshell", "-eval", &script, "-extra"])
-        .args(files)
-        .output()
-        .expect("erl runs");
-    assert!(
-        out.status.success(),
-        "erl failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = erl_output(
+        Command::new(erl)
+            .args(["-noshell", "-eval", &script, "-extra"])
+            .args(files),
     );
-    let text = String::from_utf8(out.stdout).expect("erl prints ASCII");
     let mut result: Vec<Vec<(String, String)>> = Vec::new();
     for line in text.lines() {
         if line == "file" {
@@ -138,20 +132,21 @@ halt().
 /// Runs `erl ARGS -noshell -eval EXPR` (EXPR ends in `halt().`) and returns
 /// the lines it printed; a failure of erl fails the test.
 pub fn erl_lines(cmd: &mut Command, expr: &str) -> Vec<String> {
-    let out = cmd
-        .args(["-noshell", "-eval", expr])
-        .output()
-        .expect("erl runs");
+    erl_output(cmd.args(["-noshell", "-eval", expr]))
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What an erl command printed; a failure of erl fails the test.
+fn erl_output(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("erl runs");
     assert!(
         out.status.success(),
         "erl failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .expect("erl prints ASCII")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    String::from_utf8(out.stdout).expect("erl prints ASCII")
 }
 
 /// `~w` of a charlist.
