@@ -33,10 +33,42 @@ fn build(fixture: &str, build: &mut Command, rel: &str) -> Release {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    host_epmd();
     Release {
         root: src.join(rel),
         _dir: dir,
     }
+}
+
+/// Starts the host's epmd once, before any release node does. The nodes
+/// register with the first epmd that listens; when that one was started by
+/// the node that runs as PID 1 of a PID namespace, it dies with that
+/// namespace and takes every other node's registration with it.
+fn host_epmd() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let Some(epmd) = beam_tool("epmd") else {
+            return;
+        };
+        assert!(
+            Command::new(&epmd)
+                .arg("-daemon")
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !Command::new(&epmd)
+            .arg("-names")
+            .output()
+            .unwrap()
+            .status
+            .success()
+        {
+            assert!(std::time::Instant::now() < deadline, "epmd did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    });
 }
 
 fn rebar3_release() -> Option<Release> {
@@ -331,9 +363,18 @@ fn a_release_stops_gracefully_keeps_serving_through_the_delay_and_runs_pre_stop_
         "'{}' rpc reporter_app mark '[pre_stop]'",
         reporter.display()
     );
+    let log = dir.path().join("log");
+    let out = std::fs::File::create(&log).unwrap();
     let mut child = rebar3_env(
         launch()
-            .args(["--stop-delay", "1s", "--pre-stop", &pre_stop, "--"])
+            .args([
+                "--verbose",
+                "--stop-delay",
+                "1s",
+                "--pre-stop",
+                &pre_stop,
+                "--",
+            ])
             .arg(&reporter)
             .arg("foreground")
             .env("SERVE", "1")
@@ -342,10 +383,11 @@ fn a_release_stops_gracefully_keeps_serving_through_the_delay_and_runs_pre_stop_
             .env("HOME", std::env::var_os("HOME").unwrap_or_default()),
     )
     .env("PORT", port.to_string())
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null())
+    .stdout(out.try_clone().unwrap())
+    .stderr(out)
     .spawn()
     .unwrap();
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while mark(
         &std::fs::read_to_string(&marks).unwrap_or_default(),
@@ -354,8 +396,9 @@ fn a_release_stops_gracefully_keeps_serving_through_the_delay_and_runs_pre_stop_
     .is_none()
     {
         assert!(
-            std::time::Instant::now() < deadline,
-            "the release never served"
+            std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none(),
+            "the release never served:\n{}",
+            said()
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -380,15 +423,17 @@ fn a_release_stops_gracefully_keeps_serving_through_the_delay_and_runs_pre_stop_
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "launch did not stop the release"
+            "launch did not stop the release:\n{}",
+            said()
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     let done = millis();
     assert_eq!(status.code(), Some(0), "init:stop through SIGTERM, exit 0");
     let text = std::fs::read_to_string(&marks).unwrap();
-    let pre_stop = mark(&text, "pre_stop").expect("the pre-stop hook reached the node");
-    let stopped = mark(&text, "stopped").expect("the app's stop/1 ran");
+    let pre_stop = mark(&text, "pre_stop")
+        .unwrap_or_else(|| panic!("the pre-stop hook did not reach the node:\n{}", said()));
+    let stopped = mark(&text, "stopped").unwrap_or_else(|| panic!("no stop/1:\n{}", said()));
     assert!(pre_stop >= sent + 1000, "the delay came first: {text}");
     assert!(
         stopped >= pre_stop,
