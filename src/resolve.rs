@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::diag::Problem;
 use crate::placeholder::{Fallback, Part, Placeholder, Template};
@@ -50,16 +50,19 @@ impl Env {
     /// The environment of this process.
     pub fn from_process() -> Self {
         Env::from_pairs(
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.as_bytes().to_vec()))),
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_vec()))),
         )
     }
 
     /// An environment holding exactly these variables.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        Env {
-            vars: pairs.into_iter().collect(),
-        }
+        let pairs = pairs.into_iter();
+        let mut vars = HashMap::with_capacity_and_hasher(
+            pairs.size_hint().1.unwrap_or(0),
+            BuildHasherDefault::default(),
+        );
+        vars.extend(pairs);
+        Env { vars }
     }
 
     /// The value of `name`, if set.

@@ -1,13 +1,11 @@
 //! Writing values into Erlang literals, and reading template text back out of them.
 //!
 //! Writing is what makes a value come back exactly: charlists and atoms write
-//! every character outside printable ASCII as `\x{H}`, binaries every byte as
-//! `\x{HH}`, and quotes and backslashes get a backslash. A `$` before `{` is
+//! every character outside printable ASCII as `\x{H}`, binaries every such
+//! byte, and quotes and backslashes get a backslash. A `$` before `{` is
 //! written as `\x{24}` too, so no later tool can mistake a value for a
 //! placeholder. Reading decodes the escapes of a literal's source text; the
 //! resolver uses it to type-check defaults written inside literals.
-
-use std::fmt::Write as _;
 
 /// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
 pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
@@ -58,21 +56,37 @@ const PLAIN: [bool; 256] = {
 
 /// Appends `bytes` as the inside of a binary's string segment, byte for byte.
 pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
-    for (i, &b) in bytes.iter().enumerate() {
+    out.reserve(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // Runs of printable ASCII that need no escape are copied at once.
+        let run = bytes[i..]
+            .iter()
+            .position(|&b| !PLAIN[b as usize] || b == b'"')
+            .unwrap_or(bytes.len() - i);
+        out.extend_from_slice(&bytes[i..i + run]);
+        i += run;
+        let Some(&b) = bytes.get(i) else { break };
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'"' => out.extend_from_slice(b"\\\""),
             b'$' if bytes.get(i + 1) == Some(&b'{') => out.extend_from_slice(b"\\x{24}"),
-            b' '..=b'~' => out.push(b),
-            b => hex(b as u32, out),
+            b'$' => out.push(b),
+            b => hex(u32::from(b), out),
         }
+        i += 1;
     }
 }
 
+/// Appends `\x{H}`: the code in upper-case hex, without leading zeros.
 fn hex(code: u32, out: &mut Vec<u8>) {
-    let mut s = String::with_capacity(10);
-    let _ = write!(s, "\\x{{{code:X}}}");
-    out.extend_from_slice(s.as_bytes());
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    out.extend_from_slice(b"\\x{");
+    let digits = (32 - code.leading_zeros()).div_ceil(4).max(1);
+    for k in (0..digits).rev() {
+        out.push(DIGITS[(code >> (4 * k) & 0xF) as usize]);
+    }
+    out.push(b'}');
 }
 
 /// The characters a literal's source text stands for (escapes decoded).

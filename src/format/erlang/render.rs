@@ -403,7 +403,7 @@ fn write_value(
 /// True when `text` holds U+FFFE or U+FFFF, which erl_scan refuses in a
 /// string or atom, escaped or not (they can only be written as integers).
 fn unspellable(text: &str) -> bool {
-    text.contains(['\u{FFFE}', '\u{FFFF}'])
+    !text.is_ascii() && text.contains(['\u{FFFE}', '\u{FFFF}'])
 }
 
 fn not_spellable(p: &Placeholder<'_>) -> Problem {
