@@ -2,8 +2,10 @@
 # Time to render a 200 KB sys.config holding 3,000 placeholders: launch against
 # envsubst (Debian's gettext-base) on the same file and environment, whole
 # processes, interleaved runs. Prints medians and ratios (envsubst = 1.00x).
-# `cat` of the same file is printed as the floor: starting a process and
-# copying the bytes, with no work on them at all.
+# Two references: `cat` of the same file, and bench/floor.rs built the way
+# launch is (static, optimised), which reads the file, copies it into a second
+# buffer and writes that: the floor of any renderer that must hold its whole
+# output before writing. `cat` is dynamically linked, so it starts slower.
 #
 #   bench/render.sh [RUNS]        (default 300)
 set -euo pipefail
@@ -17,9 +19,14 @@ command -v python3 >/dev/null || { echo "needs python3" >&2; exit 1; }
 launch=$(bench/build-static.sh)
 
 work=$(mktemp -d)
+target=$(basename "$(dirname "$(dirname "$launch")")")
+flags=()
+[ "$target" = x86_64-unknown-linux-gnu ] && flags=(-C target-feature=+crt-static)
 shm=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'rm -rf "$work" "$shm"' EXIT
 bench/gen-sys-config.sh 3000 > "$work/sys.config"
+rustc --edition 2021 -C opt-level=3 -C panic=abort --target "$target" "${flags[@]}" \
+  -o "$work/floor" bench/floor.rs
 
 # 100 distinct variables, each used 30 times, as values of a real release.
 env_json="{"
@@ -35,5 +42,6 @@ python3 bench/timing.py "$runs" \
   "launch render --out-dir"="{\"argv\": [\"$launch\", \"render\", \"-q\", \"--sys-config\", \"$work/sys.config\", \"--out-dir\", \"$work/out\"], \"env\": $env_json}" \
   "launch render --stdout"="{\"argv\": [\"$launch\", \"render\", \"-q\", \"--stdout\", \"--sys-config\", \"$work/sys.config\"], \"env\": $env_json}" \
   "launch render --out-dir tmpfs"="{\"argv\": [\"$launch\", \"render\", \"-q\", \"--sys-config\", \"$work/sys.config\", \"--out-dir\", \"$shm\"], \"env\": $env_json}" \
-  "cat (floor)"="{\"argv\": [\"$(command -v cat)\", \"$work/sys.config\"]}" \
+  "floor (bench/floor.rs)"="{\"argv\": [\"$work/floor\", \"$work/sys.config\"]}" \
+  "cat"="{\"argv\": [\"$(command -v cat)\", \"$work/sys.config\"]}" \
   "envsubst"="{\"argv\": [\"$(command -v envsubst)\"], \"stdin\": \"$work/sys.config\", \"env\": $env_json}"
