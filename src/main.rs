@@ -165,8 +165,14 @@ fn run(cli: Cli, signals: Option<supervise::Signals>, log: Log) -> Result<ExitCo
             }
         }
         Mode::Check => {
-            let count = templates::placeholders(&files)?.len();
-            let file_count = files.len();
+            let listed = templates::placeholders(files, &base)?;
+            let count: usize = listed.iter().map(|(_, found)| found.len()).sum();
+            let file_count = listed.len();
+            let files = listed
+                .into_iter()
+                .map(|(file, _)| file)
+                .filter(|file| file.role != Role::Include)
+                .collect();
             templates::render_all(files, &base, &mut resolver)?;
             if log >= Log::Normal {
                 say(format_args!(
@@ -177,8 +183,8 @@ fn run(cli: Cli, signals: Option<supervise::Signals>, log: Log) -> Result<ExitCo
             }
         }
         Mode::Vars { json } => {
-            let found = templates::placeholders(&files)?;
-            let vars = aggregate(found, &env, &types);
+            let listed = templates::placeholders(files, &base)?;
+            let vars = aggregate(&listed, &env, &types);
             print_vars(&vars, json);
         }
     }
@@ -260,19 +266,21 @@ struct Var {
 
 /// One entry per variable, in order of first appearance.
 fn aggregate(
-    found: Vec<(&TemplateFile, format::Found)>,
+    listed: &[(TemplateFile, Vec<format::Found>)],
     env: &Env,
     types: &HashMap<String, Type>,
 ) -> Vec<Var> {
     let mut vars: Vec<Var> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut explicit_type: Vec<bool> = Vec::new();
-    let mut lines: HashMap<*const TemplateFile, diag::LineIndex> = HashMap::new();
-    for (file, f) in found {
-        let lines = lines
-            .entry(file as *const TemplateFile)
-            .or_insert_with(|| diag::LineIndex::new(&file.src));
-        let location = format!("{}:{}", file.display(), lines.locate(&file.src, f.at));
+    let found = listed.iter().flat_map(|(file, found)| {
+        let lines = diag::LineIndex::new(&file.src);
+        found.iter().map(move |f| {
+            let at = lines.locate(&file.src, f.at);
+            (format!("{}:{at}", file.display()), f.clone())
+        })
+    });
+    for (location, f) in found {
         let declared = f.ty.or_else(|| types.get(&f.name).copied());
         let i = *index.entry(f.name.clone()).or_insert_with(|| {
             vars.push(Var {

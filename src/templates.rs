@@ -299,17 +299,51 @@ fn include(name: &str, base: &Path) -> Result<Option<TemplateFile>, String> {
     Ok(None)
 }
 
-/// Every placeholder of every template, with the file it is in.
-pub fn placeholders(files: &[TemplateFile]) -> Result<Vec<(&TemplateFile, Found)>, TemplateError> {
+/// Every template with its placeholders: the given ones, then the config
+/// files their sys.config includes that are templates, found as
+/// [`render_all`] finds them (an include whose name is built from
+/// placeholders is known only once rendered).
+pub fn placeholders(
+    files: Vec<TemplateFile>,
+    base: &Path,
+) -> Result<Vec<(TemplateFile, Vec<Found>)>, TemplateError> {
+    let mut seen: std::collections::HashSet<PathBuf> =
+        files.iter().map(|f| f.path.clone()).collect();
+    let mut queue: std::collections::VecDeque<TemplateFile> = files.into();
     let mut all = Vec::new();
     let mut failures = Vec::new();
-    for file in files {
-        match file.format.placeholders(&file.src) {
-            Ok(found) => all.extend(found.into_iter().map(|f| (file, f))),
-            Err(problems) => failures.push((file, problems)),
+    while let Some(file) = queue.pop_front() {
+        let found = match file.format.placeholders(&file.src) {
+            Ok(found) => found,
+            Err(problems) => {
+                failures.push((file, problems));
+                continue;
+            }
+        };
+        let mut problems = Vec::new();
+        if file.role == Role::SysConfig {
+            for (at, name) in crate::format::erlang::top_strings(&file.src) {
+                match include(&name, base) {
+                    Ok(Some(template)) if seen.insert(template.path.clone()) => {
+                        queue.push_back(template);
+                    }
+                    Ok(_) => {}
+                    Err(message) => problems.push(Problem::new(at, message)),
+                }
+            }
+        }
+        if problems.is_empty() {
+            all.push((file, found));
+        } else {
+            failures.push((file, problems));
         }
     }
-    report(failures)?;
+    report(
+        failures
+            .iter_mut()
+            .map(|(f, p)| (&*f, std::mem::take(p)))
+            .collect(),
+    )?;
     Ok(all)
 }
 

@@ -129,3 +129,42 @@ fn included_files_print_after_the_sys_config_with_stdout() {
     // Without an out dir there is no rendered copy to point at.
     assert!(text.contains("[\"extra\", \"plain.config\""), "{text}");
 }
+
+#[test]
+fn vars_and_check_see_the_placeholders_of_included_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    release(&root);
+    let out = run(launch()
+        .args(["vars", "--json", "--root"])
+        .arg(&root)
+        .env("B", "b"));
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let extra = root.join("extra.config.src");
+    let sys = root.join("releases/0.1.0/sys.config.src");
+    assert_eq!(
+        vars,
+        serde_json::json!([
+            {"name": "A", "type": "string", "default": null, "required": true,
+             "set": false, "locations": [format!("{}:2:17", sys.display())]},
+            {"name": "B", "type": "string", "default": null, "required": true,
+             "set": true, "locations": [format!("{}:2:19", extra.display())]},
+            {"name": "PORT", "type": "port", "default": null, "required": true,
+             "set": false, "locations": [format!("{}:2:37", extra.display())]},
+        ])
+    );
+
+    let out = run(launch()
+        .args(["check", "--root"])
+        .arg(&root)
+        .env("A", "a")
+        .env("B", "b")
+        .env("PORT", "4000"));
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ok: 3 placeholders in 2 files resolved"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

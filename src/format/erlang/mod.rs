@@ -6,4 +6,4 @@ pub mod lexer;
 pub mod parse;
 pub mod render;
 
-pub use render::{placeholders, render, render_with_top_strings};
+pub use render::{placeholders, render, render_with_top_strings, top_strings};

@@ -10,7 +10,7 @@ use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
 use crate::format::Found;
-use crate::placeholder::{Part, Placeholder, Template, scan, scan_reusing};
+use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_reusing};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
 
@@ -554,6 +554,33 @@ fn term_text(
             }
         }
     }
+}
+
+/// The strings standing alone in the top-level list of a template (in a
+/// sys.config, the names of other config files to include) whose text holds
+/// no placeholder, with where each starts. A name built from placeholders is
+/// known only once rendered. A file that does not parse has none.
+pub fn top_strings(src: &[u8]) -> Vec<(usize, String)> {
+    let mut spans = Vec::new();
+    let parsed = parse_template(src, &mut |site| {
+        if let Site::TopString { span } = site {
+            spans.push(span);
+        }
+    });
+    if parsed.is_err() {
+        return Vec::new();
+    }
+    spans
+        .into_iter()
+        .filter_map(|span| {
+            let inside = &src[span.start + 1..span.end - 1];
+            if has_placeholder(inside) {
+                return None;
+            }
+            let text = String::from_utf8(decode_utf8(inside)).ok()?;
+            Some((span.start, text))
+        })
+        .collect()
 }
 
 /// Every placeholder of a term file, for `vars` and `check`.
