@@ -289,16 +289,9 @@ impl<'s> Lexer<'s> {
     fn quoted(&mut self, quote: u8, kind: Kind, unclosed: &'static str) -> Result<Kind, LexError> {
         let src = self.src;
         let start = self.pos;
-        let stops = if quote == b'"' {
-            &STOPS_DOUBLE
-        } else {
-            &STOPS_SINGLE
-        };
         let mut i = start + 1;
         loop {
-            while i < src.len() && !stops[src[i] as usize] {
-                i += 1;
-            }
+            i = find_stop(src, i, quote);
             match src.get(i) {
                 None => {
                     return Err(LexError {
@@ -443,17 +436,33 @@ impl<'s> Lexer<'s> {
     }
 }
 
-/// Bytes that stop the scan of a `"string"`: its quote, a backslash, a `$`.
-const STOPS_DOUBLE: [bool; 256] = stops(b'"');
-/// Bytes that stop the scan of a `'quoted atom'`.
-const STOPS_SINGLE: [bool; 256] = stops(b'\'');
-
-const fn stops(quote: u8) -> [bool; 256] {
-    let mut table = [false; 256];
-    table[quote as usize] = true;
-    table[b'\\' as usize] = true;
-    table[b'$' as usize] = true;
-    table
+/// The offset of the first `quote`, `\\` or `$` in `src` from `i` on, or the
+/// length of `src`: the bytes that end a run of plain text inside a quoted
+/// token. Eight bytes are looked at a time, with the zero-byte test of
+/// `x - 0x01..01 & !x & 0x80..80` applied to the word XORed with each byte
+/// looked for; its lowest set bit marks the first match exactly (the test's
+/// false alarms only ever come after a true match).
+fn find_stop(src: &[u8], mut i: usize, quote: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let (q, b, d) = (
+        ONES * u64::from(quote),
+        ONES * u64::from(b'\\'),
+        ONES * u64::from(b'$'),
+    );
+    while let Some(chunk) = src.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let hits = zero_bytes(word ^ q) | zero_bytes(word ^ b) | zero_bytes(word ^ d);
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < src.len() && !matches!(src[i], b'\\' | b'$') && src[i] != quote {
+        i += 1;
+    }
+    i.min(src.len())
 }
 
 /// Bytes that continue an atom or variable name.
@@ -505,6 +514,37 @@ fn utf8_len(src: &[u8], at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_stop_finds_the_first_stop_byte_wherever_it_is() {
+        // Every length up to three words, every position of the stop, and
+        // bytes that trip a naive zero-byte test (0x00, 0x01, 0x80, 0xFF)
+        // around it.
+        for len in 0..24 {
+            for at in 0..=len {
+                for stop in [b'"', b'\\', b'$', b'\''] {
+                    for filler in [b'a', 0x00, 0x01, 0x80, 0xFF, b'#', b'%'] {
+                        let mut src = vec![filler; len];
+                        if at < len {
+                            src[at] = stop;
+                        }
+                        for quote in [b'"', b'\''] {
+                            for from in 0..=at.min(len) {
+                                let naive = (from..len)
+                                    .find(|&k| matches!(src[k], b'\\' | b'$') || src[k] == quote)
+                                    .unwrap_or(len);
+                                assert_eq!(
+                                    find_stop(&src, from, quote),
+                                    naive,
+                                    "{src:?} from {from} quote {quote}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn kinds(src: &str) -> Vec<Kind> {
         let mut lx = Lexer::new(src.as_bytes(), true);

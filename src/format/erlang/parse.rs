@@ -456,6 +456,9 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     /// Hands the complete sites to the sink.
     fn flush(&mut self) {
+        if self.sites.is_empty() {
+            return;
+        }
         if self.mode == Mode::Output {
             self.sites.clear();
             return;
