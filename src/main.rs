@@ -58,8 +58,6 @@ impl Log {
 enum Failure {
     #[error("{0}")]
     Usage(String),
-    #[error("{0}")]
-    System(String),
     #[error(transparent)]
     Templates(#[from] TemplateError),
     #[error(transparent)]
@@ -72,7 +70,6 @@ impl Failure {
             Failure::Usage(_) | Failure::Templates(TemplateError::Usage(_)) => code::USAGE,
             Failure::Templates(TemplateError::Problems { .. }) => code::CONFIG,
             Failure::Write(_) => code::CANT_CREATE,
-            Failure::System(_) => code::OS_ERROR,
         }
     }
 }
@@ -82,7 +79,7 @@ fn main() -> ExitCode {
     // command line is read and the templates rendered: in the main job each
     // is forwarded once the child exists; the other modes give them back.
     let signals = supervise::take_signals();
-    let cli = match Cli::parse_args(std::env::args_os()) {
+    let mut cli = match Cli::parse_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -93,18 +90,21 @@ fn main() -> ExitCode {
         }
     };
     let log = Log::from_args(&cli.templates);
-    let signals = match (signals, cli.mode.is_none() && !cli.command.is_empty()) {
-        (Ok(signals), true) => Some(signals),
-        (Ok(signals), false) => {
-            signals.release();
-            None
-        }
-        (Err(e), _) => {
+    let signals = match signals {
+        Ok(signals) => signals,
+        Err(e) => {
             say(format_args!("cannot take over signals: {e}"));
             return ExitCode::from(code::OS_ERROR);
         }
     };
-    match run(cli, signals, log) {
+    let job = match cli.mode.take() {
+        None if !cli.command.is_empty() => Job::Run(signals),
+        mode => {
+            signals.release();
+            Job::Other(mode)
+        }
+    };
+    match run(cli, job, log) {
         Ok(code) => code,
         Err(failure) => {
             say(&failure);
@@ -113,22 +113,30 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, signals: Option<supervise::Signals>, log: Log) -> Result<ExitCode, Failure> {
+/// What launch was asked to do.
+enum Job {
+    /// The main job: render, then run COMMAND, forwarding the signals taken
+    /// at start.
+    Run(supervise::Signals),
+    /// `render`, `check` or `vars`; `None` when neither a mode nor a COMMAND
+    /// was given.
+    Other(Option<Mode>),
+}
+
+fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
     let env = Env::from_process();
     let types: HashMap<String, Type> = cli.templates.types.iter().cloned().collect();
     let mut resolver = Resolver::new(&env, &types);
     let args = &cli.templates;
-    let mode = match cli.mode {
-        Some(mode) => mode,
-        None if cli.command.is_empty() => {
+    let mode = match job {
+        Job::Other(Some(mode)) => mode,
+        Job::Other(None) => {
             return Err(Failure::Usage(
                 "nothing to do: give a COMMAND to run, or one of render, check, vars (see --help)"
                     .into(),
             ));
         }
-        None => {
-            let signals =
-                signals.ok_or_else(|| Failure::System("signals were not taken".into()))?;
+        Job::Run(signals) => {
             let opts = supervise_options(&cli.supervise, log)?;
             let files = load(args, &cli.command, log)?;
             let rendered = if files.is_empty() {
