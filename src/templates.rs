@@ -249,12 +249,7 @@ pub fn render_all(
             failures.push((file, problems));
         }
     }
-    report(
-        failures
-            .iter_mut()
-            .map(|(f, p)| (&*f, std::mem::take(p)))
-            .collect(),
-    )?;
+    report(failures)?;
     Ok(rendered)
 }
 
@@ -338,16 +333,11 @@ pub fn placeholders(
             failures.push((file, problems));
         }
     }
-    report(
-        failures
-            .iter_mut()
-            .map(|(f, p)| (&*f, std::mem::take(p)))
-            .collect(),
-    )?;
+    report(failures)?;
     Ok(all)
 }
 
-fn report(failures: Vec<(&TemplateFile, Vec<Problem>)>) -> Result<(), TemplateError> {
+fn report(failures: Vec<(TemplateFile, Vec<Problem>)>) -> Result<(), TemplateError> {
     if failures.is_empty() {
         return Ok(());
     }
