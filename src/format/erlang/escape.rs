@@ -7,6 +7,8 @@
 //! placeholder. Reading decodes the escapes of a literal's source text; the
 //! resolver uses it to type-check defaults written inside literals.
 
+use crate::format::append;
+
 /// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
 pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
@@ -18,7 +20,7 @@ pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
             .iter()
             .position(|&b| !PLAIN[b as usize] || b == quote)
             .unwrap_or(bytes.len() - i);
-        out.extend_from_slice(&bytes[i..i + run]);
+        append(out, &bytes[i..i + run]);
         i += run;
         let Some(&b) = bytes.get(i) else { break };
         match b {
@@ -64,7 +66,7 @@ pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
             .iter()
             .position(|&b| !PLAIN[b as usize] || b == b'"')
             .unwrap_or(bytes.len() - i);
-        out.extend_from_slice(&bytes[i..i + run]);
+        append(out, &bytes[i..i + run]);
         i += run;
         let Some(&b) = bytes.get(i) else { break };
         match b {

@@ -9,7 +9,7 @@ use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
-use crate::format::Found;
+use crate::format::{Found, append};
 use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_reusing};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
@@ -114,14 +114,14 @@ pub fn render_with_top_strings(
         ) else {
             return;
         };
-        out.extend_from_slice(&src[cursor..replaced.span.start]);
+        append(&mut out, &src[cursor..replaced.span.start]);
         if let (true, Some(blame)) = (replaced.term_text, blame) {
             placed.push(Placed {
                 out_at: out.len(),
                 blame,
             });
         }
-        out.extend_from_slice(&scratch);
+        append(&mut out, &scratch);
         cursor = replaced.span.end;
     });
     if let Err(syntax) = parsed {
@@ -325,7 +325,7 @@ fn render_text(
     let mut ok = true;
     for part in &template.parts {
         match part {
-            Part::Text(t) => out.extend_from_slice(t),
+            Part::Text(t) => append(out, t),
             Part::Placeholder(p) => {
                 let Some(r) = resolver.resolve(p, Type::String, decode_text, problems) else {
                     ok = false;
@@ -337,7 +337,7 @@ fn render_text(
                 }
                 for piece in r.pieces.as_slice() {
                     match piece {
-                        Piece::Template(t) => out.extend_from_slice(t),
+                        Piece::Template(t) => append(out, t),
                         Piece::Value(v) => {
                             ok &= write_value(v, context, p, out, problems);
                         }
