@@ -101,3 +101,48 @@ fn the_relx_style_example_renders_to_what_erl_expects() {
         )
     );
 }
+
+/// The README's quick start: the main job on the example release, whose
+/// stand-in start script prints what erl would be started with.
+#[test]
+fn the_quick_start_runs_the_example_release_under_launch() {
+    let out = run(launch()
+        .arg("--")
+        .arg(project().join("fixtures/example/bin/example"))
+        .arg("foreground")
+        .env("DB_PASSWORD", "s3cr\"et\\")
+        .env("PORT", "8080"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        code(&out),
+        0,
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("bin/example foreground: erl would start with\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("{http_port, 8080},"), "{stdout}");
+    assert!(
+        stdout.contains(r#"{password, <<"s3cr\"et\\">>},"#),
+        "{stdout}"
+    );
+    // The private out dir the script was pointed at is gone with launch.
+    let config = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("  -config "))
+        .unwrap();
+    let dir = std::path::Path::new(config).parent().unwrap();
+    assert!(!dir.starts_with(project().join("fixtures/example")));
+    assert!(!dir.exists(), "{} was left behind", dir.display());
+
+    // A missing variable stops launch before the release starts.
+    let out = run(launch()
+        .arg("--")
+        .arg(project().join("fixtures/example/bin/example"))
+        .arg("foreground")
+        .env_remove("DB_PASSWORD"));
+    assert_eq!(code(&out), 78);
+    assert!(out.stdout.is_empty(), "the release did not start");
+}
