@@ -11,11 +11,26 @@ use crate::format::append;
 
 /// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
 pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
-    let bytes = text.as_bytes();
+    // A byte outside printable ASCII starts a character: one escape for it.
+    escape(text.as_bytes(), quote, out, |at| {
+        let c = text[at..].chars().next().unwrap_or('\u{FFFD}');
+        (c as u32, c.len_utf8())
+    });
+}
+
+/// Appends `bytes` as the inside of a binary's string segment, byte for byte.
+pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    escape(bytes, b'"', out, |at| (u32::from(bytes[at]), 1));
+}
+
+/// Copies `bytes` into a literal closed by `quote`: runs of printable ASCII
+/// at once; a backslash, the quote and a `$` before `{` escaped; and at any
+/// other byte, `code_at` gives the code to write as `\x{H}` and how many
+/// bytes it stands for.
+fn escape(bytes: &[u8], quote: u8, out: &mut Vec<u8>, code_at: impl Fn(usize) -> (u32, usize)) {
     out.reserve(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        // Runs of printable ASCII that need no escape are copied at once.
         let run = bytes[i..]
             .iter()
             .position(|&b| !PLAIN[b as usize] || b == quote)
@@ -31,12 +46,10 @@ pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
                 out.push(b'\\');
                 out.push(quote);
             }
-            b if b < 0x80 => hex(u32::from(b), out),
             _ => {
-                // A whole UTF-8 sequence: one character, one escape.
-                let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
-                hex(c as u32, out);
-                i += c.len_utf8();
+                let (code, len) = code_at(i);
+                hex(code, out);
+                i += len;
                 continue;
             }
         }
@@ -55,30 +68,6 @@ const PLAIN: [bool; 256] = {
     }
     table
 };
-
-/// Appends `bytes` as the inside of a binary's string segment, byte for byte.
-pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
-    out.reserve(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // Runs of printable ASCII that need no escape are copied at once.
-        let run = bytes[i..]
-            .iter()
-            .position(|&b| !PLAIN[b as usize] || b == b'"')
-            .unwrap_or(bytes.len() - i);
-        append(out, &bytes[i..i + run]);
-        i += run;
-        let Some(&b) = bytes.get(i) else { break };
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'$' if bytes.get(i + 1) == Some(&b'{') => out.extend_from_slice(b"\\x{24}"),
-            b'$' => out.push(b),
-            b => hex(u32::from(b), out),
-        }
-        i += 1;
-    }
-}
 
 /// Appends `\x{H}`: the code in upper-case hex, without leading zeros.
 fn hex(code: u32, out: &mut Vec<u8>) {
