@@ -36,11 +36,7 @@ pub struct Cli {
     pub mode: Option<Mode>,
 
     /// The command to run once the templates are rendered (the main job).
-    #[arg(
-        value_name = "COMMAND",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(value_name = "COMMAND", trailing_var_arg = true)]
     pub command: Vec<OsString>,
 }
 

@@ -20,9 +20,21 @@ fn bad_command_lines_exit_64() {
         vec![],
         vec!["check", "--type", "PORT"],
         vec!["render", "--stdout", "--out-dir", "/tmp/x"],
+        // A misspelt option is not taken for COMMAND.
+        vec!["--stop-dely", "1s", "--", "true"],
+        vec!["--no-such-flag", "true"],
     ] {
         let out = run(launch().args(&args));
         assert_eq!(code(&out), 64, "{args:?}");
+    }
+    // Once COMMAND has begun, what looks like an option is its own.
+    for args in [
+        &["sh", "-c", "echo \"$@\"", "sh", "-q", "--stop-dely"][..],
+        &["--", "sh", "-c", "echo \"$@\"", "sh", "-q", "--stop-dely"][..],
+    ] {
+        let out = run(launch().arg("-q").args(args));
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "-q --stop-dely\n");
     }
     let out = run(launch().arg("--help"));
     assert_eq!(code(&out), 0);
