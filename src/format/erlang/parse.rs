@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::lexer::{Kind, LexError, Lexer, Punct, Token};
+use super::lexer::{Kind, Lexer, Punct, Token};
 use crate::diag::Problem;
 use crate::placeholder::has_placeholder;
 
@@ -82,7 +82,7 @@ pub enum Site {
 /// complete, in source order; nothing is kept, so memory does not grow with
 /// the number of placeholders. On an error, the sites before it were handed out.
 pub fn parse_template(src: &[u8], sink: &mut dyn FnMut(Site)) -> Result<(), Problem> {
-    let mut p = Parser::new(src, Mode::Template, sink)?;
+    let mut p = Parser::new(src, Mode::Template, sink);
     p.file()
 }
 
@@ -90,7 +90,7 @@ pub fn parse_template(src: &[u8], sink: &mut dyn FnMut(Site)) -> Result<(), Prob
 /// never describes the text it found, which may be a value.
 pub fn check_output(src: &[u8]) -> Result<(), Problem> {
     let mut ignore = |_| {};
-    let mut p = Parser::new(src, Mode::Output, &mut ignore)?;
+    let mut p = Parser::new(src, Mode::Output, &mut ignore);
     p.file()
 }
 
@@ -100,16 +100,16 @@ pub fn check_output(src: &[u8]) -> Result<(), Problem> {
 pub fn check_term_run(src: &[u8]) -> Result<(), String> {
     let fail = |e: Problem| e.message;
     let mut ignore = |_| {};
-    let mut p = Parser::new(src, Mode::Output, &mut ignore).map_err(fail)?;
+    let mut p = Parser::new(src, Mode::Output, &mut ignore);
     if has_comment(src) {
         return Err("it holds a `%` comment, which would hide the text after it".into());
     }
     loop {
         p.term().map_err(fail)?;
         match p.tok.kind {
-            Kind::Punct(Punct::Comma) => p.advance().map_err(fail)?,
+            Kind::Punct(Punct::Comma) => p.advance(),
             Kind::End => return Ok(()),
-            _ => return Err("expected `,` or the end after a term".into()),
+            _ => return Err(fail(p.error("`,` or the end after a term"))),
         };
     }
 }
@@ -119,18 +119,14 @@ fn has_comment(src: &[u8]) -> bool {
     let mut lx = Lexer::new(src, false);
     let mut from = 0;
     loop {
-        match lx.next_token() {
-            Ok(t) => {
-                if src[from..t.start].contains(&b'%') {
-                    return true;
-                }
-                if t.kind == Kind::End {
-                    return false;
-                }
-                from = t.end;
-            }
-            Err(_) => return false,
+        let t = lx.next_token();
+        if src[from..t.start].contains(&b'%') {
+            return true;
         }
+        if matches!(t.kind, Kind::End | Kind::Error) {
+            return false;
+        }
+        from = t.end;
     }
 }
 
@@ -231,10 +227,10 @@ fn is_reserved(word: &[u8]) -> bool {
 }
 
 impl<'s, 'k> Parser<'s, 'k> {
-    fn new(src: &'s [u8], mode: Mode, sink: &'k mut dyn FnMut(Site)) -> Result<Self, Problem> {
+    fn new(src: &'s [u8], mode: Mode, sink: &'k mut dyn FnMut(Site)) -> Self {
         let mut lx = Lexer::new(src, mode == Mode::Template);
-        let tok = lx.next_token().map_err(lex_problem)?;
-        Ok(Parser {
+        let tok = lx.next_token();
+        Parser {
             src,
             lx,
             tok,
@@ -242,20 +238,34 @@ impl<'s, 'k> Parser<'s, 'k> {
             sites: Vec::new(),
             sink,
             lone_string: false,
-        })
+        }
     }
 
-    #[inline]
-    fn advance(&mut self) -> Result<Token, Problem> {
-        let next = self.lx.next_token().map_err(lex_problem)?;
-        Ok(std::mem::replace(&mut self.tok, next))
+    /// Moves to the next token. A lexical error is a [`Kind::Error`] token,
+    /// which no rule accepts: [`Parser::error`] reports it where it stands.
+    #[inline(always)]
+    fn advance(&mut self) {
+        self.tok = self.lx.next_token();
+    }
+
+    /// The current token, moving past it.
+    #[inline(always)]
+    fn take(&mut self) -> Token {
+        let t = self.tok;
+        self.advance();
+        t
     }
 
     fn text(&self, t: Token) -> &'s [u8] {
         &self.src[t.start..t.end]
     }
 
+    /// The problem at the current token, which is not what was `expected`; or
+    /// the lexer's, if the text there is no token.
     fn error(&self, expected: &str) -> Problem {
+        if let Some(e) = self.lx.error().filter(|_| self.tok.kind == Kind::Error) {
+            return Problem::new(e.at, e.message);
+        }
         let found = match self.mode {
             Mode::Output => String::new(),
             Mode::Template => format!(", found {}", self.describe(self.tok)),
@@ -283,12 +293,13 @@ impl<'s, 'k> Parser<'s, 'k> {
             Kind::Char => "a character".into(),
             Kind::Integer | Kind::Float => "a number".into(),
             Kind::Placeholder | Kind::EscapedDollar => "a placeholder".into(),
+            Kind::Error => "text that is not Erlang".into(),
         }
     }
 
     fn expect(&mut self, kind: Kind, expected: &str) -> Result<Token, Problem> {
         if self.tok.kind == kind {
-            self.advance()
+            Ok(self.take())
         } else {
             Err(self.error(expected))
         }
@@ -305,7 +316,10 @@ impl<'s, 'k> Parser<'s, 'k> {
         if self.tok.kind != Kind::Dot {
             return Err(self.error("`.` after the term"));
         }
-        self.advance()?;
+        self.advance();
+        if self.tok.kind == Kind::Error {
+            return Err(self.error("the end of the file"));
+        }
         if self.tok.kind != Kind::End {
             return Err(Problem::new(
                 self.tok.start,
@@ -323,16 +337,16 @@ impl<'s, 'k> Parser<'s, 'k> {
             // The start of a term: open a container, or read a whole simple term.
             let mut shape = match self.tok.kind {
                 Kind::Punct(Punct::LBrace) => {
-                    self.advance()?;
+                    self.advance();
                     if self.tok.kind != Kind::Punct(Punct::RBrace) {
                         stack.push(Frame::Tuple);
                         continue;
                     }
-                    self.advance()?;
+                    self.advance();
                     Shape::Other
                 }
                 Kind::Punct(Punct::LBracket) => {
-                    let open = self.advance()?;
+                    let open = self.take();
                     if self.tok.kind != Kind::Punct(Punct::RBracket) {
                         stack.push(Frame::List {
                             open: open.start,
@@ -342,17 +356,17 @@ impl<'s, 'k> Parser<'s, 'k> {
                         });
                         continue;
                     }
-                    self.advance()?;
+                    self.advance();
                     Shape::Other
                 }
                 Kind::Punct(Punct::Hash) => {
-                    self.advance()?;
+                    self.advance();
                     self.expect(Kind::Punct(Punct::LBrace), "`{` after `#` (a map)")?;
                     if self.tok.kind != Kind::Punct(Punct::RBrace) {
                         stack.push(Frame::Map { value: false });
                         continue;
                     }
-                    self.advance()?;
+                    self.advance();
                     Shape::Other
                 }
                 _ => {
@@ -380,11 +394,11 @@ impl<'s, 'k> Parser<'s, 'k> {
                 match frame {
                     Frame::Tuple => match self.tok.kind {
                         Kind::Punct(Punct::Comma) => {
-                            self.advance()?;
+                            self.advance();
                             break;
                         }
                         Kind::Punct(Punct::RBrace) => {
-                            self.advance()?;
+                            self.advance();
                             stack.pop();
                         }
                         _ => return Err(self.error("`,` or `}` in a tuple")),
@@ -392,17 +406,17 @@ impl<'s, 'k> Parser<'s, 'k> {
                     Frame::Map { value } => match (self.tok.kind, *value) {
                         (Kind::Punct(Punct::Arrow), false) => {
                             *value = true;
-                            self.advance()?;
+                            self.advance();
                             break;
                         }
                         (_, false) => return Err(self.error("`=>` in a map")),
                         (Kind::Punct(Punct::Comma), true) => {
                             *value = false;
-                            self.advance()?;
+                            self.advance();
                             break;
                         }
                         (Kind::Punct(Punct::RBrace), true) => {
-                            self.advance()?;
+                            self.advance();
                             stack.pop();
                         }
                         _ => return Err(self.error("`,` or `}` in a map")),
@@ -427,12 +441,12 @@ impl<'s, 'k> Parser<'s, 'k> {
                         };
                         match (self.tok.kind, *tail) {
                             (Kind::Punct(Punct::Comma), false) => {
-                                self.advance()?;
+                                self.advance();
                                 *at = self.tok.start;
                                 break;
                             }
                             (Kind::Punct(Punct::Bar), false) => {
-                                self.advance()?;
+                                self.advance();
                                 *tail = true;
                                 *codes = None;
                                 break;
@@ -440,7 +454,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                             (Kind::Punct(Punct::RBracket), _) => {
                                 let open = *open;
                                 let codes = std::mem::take(codes);
-                                let close = self.advance()?;
+                                let close = self.take();
                                 stack.pop();
                                 self.codes_site(open..close.end, codes);
                             }
@@ -490,7 +504,7 @@ impl<'s, 'k> Parser<'s, 'k> {
             Kind::Atom => {
                 let word = self.text(t);
                 if word == b"fun" {
-                    self.advance()?;
+                    self.advance();
                     return self.external_fun();
                 }
                 if self.mode == Mode::Template && is_reserved(word) {
@@ -502,11 +516,11 @@ impl<'s, 'k> Parser<'s, 'k> {
                         ),
                     ));
                 }
-                self.advance()?;
+                self.advance();
                 Ok(Shape::Other)
             }
             Kind::QuotedAtom => {
-                self.advance()?;
+                self.advance();
                 self.text_site(t, Context::Atom, Some(t.start..t.end));
                 Ok(Shape::Other)
             }
@@ -515,32 +529,32 @@ impl<'s, 'k> Parser<'s, 'k> {
                 Ok(Shape::Other)
             }
             Kind::Integer => {
-                self.advance()?;
+                self.advance();
                 Ok(small(self.text(t)).map_or(Shape::Other, Shape::Small))
             }
             Kind::Char | Kind::Float => {
-                self.advance()?;
+                self.advance();
                 Ok(Shape::Other)
             }
             Kind::Placeholder => {
-                self.advance()?;
+                self.advance();
                 self.sites.push(Site::Bare {
                     span: t.start..t.end,
                 });
                 Ok(Shape::Other)
             }
             Kind::EscapedDollar => {
-                self.advance()?;
+                self.advance();
                 self.sites.push(Site::Escape {
                     span: t.start..t.end,
                 });
                 Ok(Shape::Other)
             }
             Kind::Punct(Punct::Minus | Punct::Plus) => {
-                self.advance()?;
+                self.advance();
                 match self.tok.kind {
                     Kind::Integer | Kind::Float => {
-                        self.advance()?;
+                        self.advance();
                         Ok(Shape::Other)
                     }
                     _ => Err(self.error("a number after the sign")),
@@ -566,13 +580,13 @@ impl<'s, 'k> Parser<'s, 'k> {
     /// `${` becomes a site. A lone literal is `whole` unless `in_binary`.
     /// Returns how many literals there were.
     fn strings(&mut self, context: Context) -> Result<usize, Problem> {
-        let first = self.advance()?;
+        let first = self.take();
         let first_site = self.sites.len();
         let whole = (context == Context::Charlist).then_some(first.start..first.end);
         self.text_site(first, context, whole);
         let mut count = 1;
         while self.tok.kind == Kind::String {
-            let t = self.advance()?;
+            let t = self.take();
             self.text_site(t, context, None);
             count += 1;
         }
@@ -605,10 +619,10 @@ impl<'s, 'k> Parser<'s, 'k> {
             let t = self.tok;
             match t.kind {
                 Kind::Atom => {
-                    self.advance()?;
+                    self.advance();
                 }
                 Kind::QuotedAtom => {
-                    self.advance()?;
+                    self.advance();
                     self.text_site(t, Context::Atom, None);
                 }
                 _ => return Err(self.error(expected)),
@@ -624,9 +638,9 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     /// `<<...>>`: segments of strings or numbers, with optional `:Size` and `/Type`.
     fn binary(&mut self) -> Result<(), Problem> {
-        let open = self.advance()?;
+        let open = self.take();
         if self.tok.kind == Kind::Punct(Punct::GtGt) {
-            self.advance()?;
+            self.advance();
             return Ok(());
         }
         // Bytes seen so far, while every segment is a plain byte.
@@ -645,7 +659,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                     lone_string = self.strings(Context::Binary)? == 1;
                 }
                 Kind::Integer => {
-                    self.advance()?;
+                    self.advance();
                     value = small(self.text(t)).filter(|&n| n <= 255);
                 }
                 Kind::Char | Kind::Float | Kind::Placeholder | Kind::Punct(Punct::Minus) => {
@@ -656,11 +670,11 @@ impl<'s, 'k> Parser<'s, 'k> {
             let mut plain = true;
             let mut utf = false;
             if self.tok.kind == Kind::Punct(Punct::Colon) {
-                self.advance()?;
+                self.advance();
                 plain = false;
                 match self.tok.kind {
                     Kind::Integer => {
-                        self.advance()?;
+                        self.advance();
                     }
                     Kind::Placeholder => {
                         self.term()?;
@@ -669,7 +683,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                 }
             }
             if self.tok.kind == Kind::Punct(Punct::Slash) {
-                self.advance()?;
+                self.advance();
                 loop {
                     let ty = self.expect(Kind::Atom, "a type after `/` in a binary")?;
                     let word = self.text(ty);
@@ -679,14 +693,14 @@ impl<'s, 'k> Parser<'s, 'k> {
                         plain = false;
                     }
                     if self.tok.kind == Kind::Punct(Punct::Colon) {
-                        self.advance()?;
+                        self.advance();
                         self.expect(Kind::Integer, "a unit after `:`")?;
                         plain = false;
                     }
                     if self.tok.kind != Kind::Punct(Punct::Minus) {
                         break;
                     }
-                    self.advance()?;
+                    self.advance();
                 }
             }
             if utf {
@@ -707,13 +721,13 @@ impl<'s, 'k> Parser<'s, 'k> {
             };
             match self.tok.kind {
                 Kind::Punct(Punct::Comma) => {
-                    self.advance()?;
+                    self.advance();
                 }
                 Kind::Punct(Punct::GtGt) => break,
                 _ => return Err(self.error("`,` or `>>` in a binary")),
             }
         }
-        let close = self.advance()?;
+        let close = self.take();
         let span = open.start..close.end;
         if segments == 1
             && let Some(first) = sole_string
@@ -743,10 +757,6 @@ fn small(text: &[u8]) -> Option<u32> {
     text.iter().try_fold(0u32, |n, &d| {
         d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
     })
-}
-
-fn lex_problem(e: LexError) -> Problem {
-    Problem::new(e.at, e.message)
 }
 
 #[cfg(test)]

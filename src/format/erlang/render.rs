@@ -156,7 +156,7 @@ pub fn render_with_top_strings(
     let tops = tops
         .into_iter()
         .filter_map(|(template_at, out_at)| {
-            let t = Lexer::new(&out[out_at..], false).next_token().ok()?;
+            let t = Lexer::new(&out[out_at..], false).next_token();
             let rendered = out_at + t.start..out_at + t.end;
             let inside = &out[rendered.start + 1..rendered.end - 1];
             let text = String::from_utf8(decode_utf8(inside)).ok()?;
