@@ -10,7 +10,13 @@ fuzz_target!(|data: &[u8]| {
     for placeholders in [true, false] {
         let mut lx = Lexer::new(data, placeholders);
         let mut last = 0;
-        while let Ok(t) = lx.next_token() {
+        loop {
+            let t = lx.next_token();
+            if t.kind == Kind::Error {
+                assert!(lx.error().is_some_and(|e| e.at <= data.len()));
+                assert_eq!(lx.next_token().kind, Kind::Error);
+                break;
+            }
             assert!(t.start >= last && t.end >= t.start && t.end <= data.len());
             last = t.end;
             if t.kind == Kind::End {
