@@ -18,6 +18,13 @@ pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
     });
 }
 
+/// Appends ASCII `text` as the inside of any literal closed by `quote`: its
+/// bytes are its characters, so charlists, atoms and binaries write it alike.
+pub fn escape_ascii(text: &[u8], quote: u8, out: &mut Vec<u8>) {
+    debug_assert!(text.is_ascii());
+    escape(text, quote, out, |at| (u32::from(text[at]), 1));
+}
+
 /// Appends `bytes` as the inside of a binary's string segment, byte for byte.
 pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     escape(bytes, b'"', out, |at| (u32::from(bytes[at]), 1));
@@ -31,12 +38,9 @@ fn escape(bytes: &[u8], quote: u8, out: &mut Vec<u8>, code_at: impl Fn(usize) ->
     out.reserve(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let run = bytes[i..]
-            .iter()
-            .position(|&b| !PLAIN[b as usize] || b == quote)
-            .unwrap_or(bytes.len() - i);
-        append(out, &bytes[i..i + run]);
-        i += run;
+        let run = plain_run(bytes, i, quote);
+        append(out, &bytes[i..run]);
+        i = run;
         let Some(&b) = bytes.get(i) else { break };
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -55,6 +59,37 @@ fn escape(bytes: &[u8], quote: u8, out: &mut Vec<u8>, code_at: impl Fn(usize) ->
         }
         i += 1;
     }
+}
+
+/// Where the run of [`PLAIN`] bytes other than `quote` that starts at `i`
+/// ends. Eight bytes are looked at a time: a byte stops the run when its high
+/// bit is set, when it is below a space (`x - 0x20..20 & !x & 0x80..80`), or
+/// when it equals DEL, `\\`, `$` or `quote` (the same test on the word XORed
+/// with that byte). Each test's lowest set bit marks its first match exactly
+/// (false alarms only come after a true match), so the lowest of them all is
+/// the end of the run.
+fn plain_run(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
+    let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let stops = (w & HIGHS)
+            | below(w, b' ')
+            | equal(w, 0x7F)
+            | equal(w, b'\\')
+            | equal(w, b'$')
+            | equal(w, quote);
+        if stops != 0 {
+            return i + (stops.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && PLAIN[bytes[i] as usize] && bytes[i] != quote {
+        i += 1;
+    }
+    i
 }
 
 /// Printable ASCII that stands for itself in any Erlang literal: everything
@@ -174,6 +209,36 @@ pub fn decode_utf8(src: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_run_stops_at_the_first_byte_to_escape_wherever_it_is() {
+        // Every length up to three words, every position of the stop, every
+        // byte as the stop, and fillers that trip naive word tests around it.
+        for len in 0..24 {
+            for at in 0..=len {
+                for stop in 0..=255u8 {
+                    for filler in [b'a', b' ', b'~', b'!'] {
+                        let mut src = vec![filler; len];
+                        if at < len {
+                            src[at] = stop;
+                        }
+                        for quote in [b'"', b'\'', b'a'] {
+                            for from in [0, at.min(len) / 2, at.min(len)] {
+                                let naive = (from..len)
+                                    .find(|&k| !PLAIN[src[k] as usize] || src[k] == quote)
+                                    .unwrap_or(len);
+                                assert_eq!(
+                                    plain_run(&src, from, quote),
+                                    naive,
+                                    "{src:?} from {from}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn chars(text: &str) -> String {
         let mut out = Vec::new();

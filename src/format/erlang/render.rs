@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
+use super::escape::{decode, decode_utf8, escape_ascii, escape_bytes, escape_chars};
 use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
@@ -384,6 +384,11 @@ fn write_value(
         Context::Atom => b'\'',
         Context::Charlist | Context::BinaryUtf => b'"',
     };
+    // Most values are ASCII: their bytes are their characters.
+    if value.is_ascii() {
+        escape_ascii(value, quote, out);
+        return true;
+    }
     match std::str::from_utf8(value) {
         Ok(text) if unspellable(text) => {
             problems.push(not_spellable(p));
