@@ -174,8 +174,9 @@ impl Cli {
             let word = args.remove(i);
             args.insert(1, word);
         }
-        let matches = command.try_get_matches_from_mut(args)?;
-        let cli = Cli::from_arg_matches(&matches);
+        let mut matches = command.try_get_matches_from_mut(args)?;
+        // `from_arg_matches` would copy every match first.
+        let cli = Cli::from_arg_matches_mut(&mut matches);
         // Both are kept until launch exits rather than freed here: they are a
         // few hundred small allocations, and musl's allocator gives their
         // memory back to the kernel a page at a time as they are freed
