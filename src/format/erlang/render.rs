@@ -92,36 +92,47 @@ pub fn render_with_top_strings(
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(src.len() + src.len() / 8);
     let mut placed = Vec::new();
-    let mut scratch = Vec::new();
     let mut spare_parts = Vec::new();
     let mut cursor = 0;
-    // Sites are rendered as the parser finds them, so nothing but the
-    // output grows with the file.
+    // Sites are rendered as the parser finds them, straight into the
+    // output, so nothing but the output grows with the file.
     let parsed = parse_template(src, &mut |site| {
         if let Site::TopString { span } = site {
             // Its output position: the bytes up to it are copied unchanged.
             tops.push((span.start, out.len() + (span.start - cursor)));
             return;
         }
-        scratch.clear();
-        let Some((replaced, blame)) = render_site(
+        // The template up to where the replacement starts: a text site
+        // that turns out to replace its whole literal takes the literal's
+        // opening back off.
+        let from = match &site {
+            Site::Text { content, .. } => content.start,
+            Site::Bare { span } | Site::Bytes { span, .. } | Site::Codes { span, .. } => span.start,
+            Site::Escape { span } | Site::TopString { span } => span.start,
+        };
+        append(&mut out, &src[cursor..from]);
+        let mark = out.len();
+        let rendered = render_site(
             src,
             &site,
             resolver,
             &mut problems,
-            &mut scratch,
+            &mut out,
             &mut spare_parts,
-        ) else {
+        );
+        let Some((replaced, blame)) = rendered else {
+            // Problems were reported, so the output is never used; the site
+            // goes on as template text all the same.
+            out.truncate(mark);
+            cursor = from;
             return;
         };
-        append(&mut out, &src[cursor..replaced.span.start]);
         if let (true, Some(blame)) = (replaced.term_text, blame) {
             placed.push(Placed {
-                out_at: out.len(),
+                out_at: mark - (from - replaced.span.start),
                 blame,
             });
         }
-        append(&mut out, &scratch);
         cursor = replaced.span.end;
     });
     if let Err(syntax) = parsed {
@@ -170,7 +181,8 @@ pub fn render_with_top_strings(
     Ok((out, tops))
 }
 
-/// Renders one site into `buf`; returns what it replaced and, for term text,
+/// Renders one site onto the end of `buf`, which holds the template up to the
+/// site's start (for a text site, its content's); returns what it replaced and, for term text,
 /// whom to blame should the file break. `spare` lends its allocation to the
 /// list of parts of sites whose text is in `src`.
 fn render_site<'s>(
@@ -316,12 +328,16 @@ fn render_text(
             .is_some_and(|ty| converts(ty, context))
     {
         let r = resolver.resolve(p, Type::String, decode_text, problems)?;
+        let at = out.len();
         let term_text = term_text(&r, &r.logical(decode_text), p, problems, out)?;
+        // The term replaces the literal's opening too, which came before it.
+        out.drain(at - (content.start - whole.start)..at);
         return Some(Replaced {
             span: whole.clone(),
             term_text,
         });
     }
+    let start = out.len();
     let mut ok = true;
     for part in &template.parts {
         match part {
@@ -347,7 +363,7 @@ fn render_text(
         }
     }
     if ok && context == Context::Atom {
-        let chars = decode(out).len();
+        let chars = decode(&out[start..]).len();
         if chars > crate::types::MAX_ATOM_CHARS
             && let Some(p) = first_placeholder(template)
         {
