@@ -5,6 +5,7 @@
 //! format's renderer). Every position it hands out is a byte offset into the
 //! buffer it was given; callers map those to file positions.
 
+use crate::bytes;
 use crate::diag::Problem;
 use crate::types::Type;
 
@@ -162,15 +163,21 @@ pub fn starts_named(buf: &[u8], at: usize) -> bool {
 }
 
 fn find_dollar(buf: &[u8]) -> Option<usize> {
-    buf.iter().position(|&b| b == b'$')
+    let at = bytes::find(buf, 0, |w| bytes::equal(w, b'$'), |b| b == b'$');
+    (at < buf.len()).then_some(at)
 }
 
 fn find_special(buf: &[u8], escapes: bool) -> Option<usize> {
-    if escapes {
-        buf.iter().position(|&b| b == b'$' || b == b'\\')
-    } else {
-        find_dollar(buf)
+    if !escapes {
+        return find_dollar(buf);
     }
+    let at = bytes::find(
+        buf,
+        0,
+        |w| bytes::equal(w, b'$') | bytes::equal(w, b'\\'),
+        |b| b == b'$' || b == b'\\',
+    );
+    (at < buf.len()).then_some(at)
 }
 
 fn push_text<'a>(parts: &mut Vec<Part<'a>>, text: &'a [u8]) {

@@ -7,6 +7,7 @@
 //! placeholder. Reading decodes the escapes of a literal's source text; the
 //! resolver uses it to type-check defaults written inside literals.
 
+use crate::bytes;
 use crate::format::append;
 
 /// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
@@ -62,34 +63,22 @@ fn escape(bytes: &[u8], quote: u8, out: &mut Vec<u8>, code_at: impl Fn(usize) ->
 }
 
 /// Where the run of [`PLAIN`] bytes other than `quote` that starts at `i`
-/// ends. Eight bytes are looked at a time: a byte stops the run when its high
-/// bit is set, when it is below a space (`x - 0x20..20 & !x & 0x80..80`), or
-/// when it equals DEL, `\\`, `$` or `quote` (the same test on the word XORed
-/// with that byte). Each test's lowest set bit marks its first match exactly
-/// (false alarms only come after a true match), so the lowest of them all is
-/// the end of the run.
-fn plain_run(bytes: &[u8], mut i: usize, quote: u8) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
-    let equal = |x: u64, c: u8| below(x ^ (ONES * u64::from(c)), 1);
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let stops = (w & HIGHS)
-            | below(w, b' ')
-            | equal(w, 0x7F)
-            | equal(w, b'\\')
-            | equal(w, b'$')
-            | equal(w, quote);
-        if stops != 0 {
-            return i + (stops.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < bytes.len() && PLAIN[bytes[i] as usize] && bytes[i] != quote {
-        i += 1;
-    }
-    i
+/// ends: at a byte with its high bit set, below a space, DEL, `\\`, `$` or
+/// `quote`.
+fn plain_run(text: &[u8], i: usize, quote: u8) -> usize {
+    bytes::find(
+        text,
+        i,
+        |w| {
+            bytes::high(w)
+                | bytes::below(w, b' ')
+                | bytes::equal(w, 0x7F)
+                | bytes::equal(w, b'\\')
+                | bytes::equal(w, b'$')
+                | bytes::equal(w, quote)
+        },
+        |b| !PLAIN[b as usize] || b == quote,
+    )
 }
 
 /// Printable ASCII that stands for itself in any Erlang literal: everything

@@ -5,6 +5,7 @@
 //! needs. Whitespace and comments are skipped here; the spans between tokens
 //! are copied verbatim by whoever writes the output.
 
+use crate::bytes;
 use crate::placeholder;
 
 /// What a token is.
@@ -478,31 +479,14 @@ impl<'s> Lexer<'s> {
 
 /// The offset of the first `quote`, `\\` or `$` in `src` from `i` on, or the
 /// length of `src`: the bytes that end a run of plain text inside a quoted
-/// token. Eight bytes are looked at a time, with the zero-byte test of
-/// `x - 0x01..01 & !x & 0x80..80` applied to the word XORed with each byte
-/// looked for; its lowest set bit marks the first match exactly (the test's
-/// false alarms only ever come after a true match).
-fn find_stop(src: &[u8], mut i: usize, quote: u8) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let (q, b, d) = (
-        ONES * u64::from(quote),
-        ONES * u64::from(b'\\'),
-        ONES * u64::from(b'$'),
-    );
-    while let Some(chunk) = src.get(i..i + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let hits = zero_bytes(word ^ q) | zero_bytes(word ^ b) | zero_bytes(word ^ d);
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < src.len() && !matches!(src[i], b'\\' | b'$') && src[i] != quote {
-        i += 1;
-    }
-    i.min(src.len())
+/// token.
+fn find_stop(src: &[u8], i: usize, quote: u8) -> usize {
+    bytes::find(
+        src,
+        i,
+        |w| bytes::equal(w, quote) | bytes::equal(w, b'\\') | bytes::equal(w, b'$'),
+        |b| b == quote || b == b'\\' || b == b'$',
+    )
 }
 
 /// Bytes that continue an atom or variable name.
