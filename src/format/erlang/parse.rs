@@ -243,7 +243,9 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     /// Moves to the next token. A lexical error is a [`Kind::Error`] token,
     /// which no rule accepts: [`Parser::error`] reports it where it stands.
-    #[inline(always)]
+    /// Not inlined: the lexer is inlined here, once, rather than at each of
+    /// the parser's calls (which made `term` 40 KB of code).
+    #[inline(never)]
     fn advance(&mut self) {
         self.tok = self.lx.next_token();
     }
