@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::error::ErrorKind;
-
-use launch::cli::{self, Cli, Mode, TemplateArgs};
+use launch::cli::{self, Cli, Mode, Stop, TemplateArgs};
 use launch::diag::{self, say};
 use launch::format;
 use launch::output::{OutDir, WriteError};
@@ -81,12 +79,13 @@ fn main() -> ExitCode {
     let signals = supervise::take_signals();
     let mut cli = match Cli::parse_args(std::env::args_os()) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
-                _ => ExitCode::from(code::USAGE),
-            };
+        Err(Stop::Help(text) | Stop::Version(text)) => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        Err(Stop::Usage(message)) => {
+            let _ = std::io::stderr().write_all(message.as_bytes());
+            return ExitCode::from(code::USAGE);
         }
     };
     let log = Log::from_args(&cli.templates);

@@ -94,6 +94,34 @@ fn render_writes_each_template_under_its_own_name() {
 }
 
 #[test]
+fn flag_variables_take_the_values_images_set() {
+    // SPEC §5 writes LAUNCH_EXEC=1; images also write true, yes or on, and
+    // an empty variable is one that is not set.
+    for (var, value) in [
+        ("LAUNCH_GROUP", "1"),
+        ("LAUNCH_GROUP", "true"),
+        ("LAUNCH_EXEC", "yes"),
+        ("LAUNCH_GROUP", "0"),
+        ("LAUNCH_ROOT", ""),
+    ] {
+        let out = run(launch().args(["-q", "--", "true"]).env(var, value));
+        assert_eq!(code(&out), 0, "{var}={value}: {}", stderr(&out));
+    }
+    let out = run(launch()
+        .args(["-q", "--", "true"])
+        .env("LAUNCH_GROUP", "maybe"));
+    assert_eq!(code(&out), 64);
+    assert!(stderr(&out).contains("LAUNCH_GROUP"), "{}", stderr(&out));
+    // The supervision variables are the main job's: render ignores them.
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(example().join("releases/0.1.0/sys.config.src"))
+        .env("LAUNCH_STOP_DELAY", "soon")
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
 fn types_can_be_given_on_the_command_line_or_in_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let sys = dir.path().join("sys.config");
