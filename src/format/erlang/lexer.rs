@@ -204,6 +204,14 @@ impl<'s> Lexer<'s> {
             b'/' => one(Punct::Slash),
             b'-' => one(Punct::Minus),
             b'+' => one(Punct::Plus),
+            b'<' if src.get(i + 1) == Some(&b'<') => (Kind::Punct(Punct::LtLt), start + 2),
+            b'>' if src.get(i + 1) == Some(&b'>') => (Kind::Punct(Punct::GtGt), start + 2),
+            b'=' if src.get(i + 1) == Some(&b'>') => (Kind::Punct(Punct::Arrow), start + 2),
+            // A plain decimal integer; one with a base, a `_` or a fraction
+            // is read by `number`.
+            b'0'..=b'9' if !matches!(src.get(digits_end(src, i + 1)), Some(b'#' | b'.' | b'_')) => {
+                (Kind::Integer, digits_end(src, i + 1))
+            }
             b'"' => {
                 self.pos = i;
                 let kind = self.quoted(b'"', Kind::String, "string is not closed")?;
@@ -518,6 +526,14 @@ fn name_end(src: &[u8], mut i: usize) -> usize {
     }
 }
 
+/// Where a run of decimal digits that continues at `i` ends.
+fn digits_end(src: &[u8], mut i: usize) -> usize {
+    while src.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
+}
+
 /// Whitespace as the Erlang scanner sees it: every control character and space.
 fn is_blank(b: u8) -> bool {
     b <= b' '
@@ -590,6 +606,37 @@ mod tests {
             vec![Integer, Integer, Integer, Integer, Float, Float, Float]
         );
         assert_eq!(kinds("1."), vec![Integer, Dot]);
+    }
+
+    #[test]
+    fn two_byte_punctuation_and_plain_integers() {
+        use super::Punct::*;
+        use Kind::*;
+        assert_eq!(
+            kinds("<<1,22>> #{a=>333} <= >= == 4.5 6_7 8#17"),
+            vec![
+                Punct(LtLt),
+                Integer,
+                Punct(Comma),
+                Integer,
+                Punct(GtGt),
+                Punct(Hash),
+                Punct(LBrace),
+                Atom,
+                Punct(Arrow),
+                Integer,
+                Punct(RBrace),
+                Punct(Other),
+                Punct(Other),
+                Punct(Other),
+                Punct(Other),
+                Punct(Other),
+                Punct(Other),
+                Float,
+                Integer,
+                Integer
+            ]
+        );
     }
 
     #[test]

@@ -470,11 +470,16 @@ impl<'s, 'k> Parser<'s, 'k> {
         }
     }
 
-    /// Hands the complete sites to the sink.
+    /// Hands the complete sites to the sink. Called after every simple term,
+    /// and most have none.
+    #[inline(always)]
     fn flush(&mut self) {
-        if self.sites.is_empty() {
-            return;
+        if !self.sites.is_empty() {
+            self.hand_out();
         }
+    }
+
+    fn hand_out(&mut self) {
         if self.mode == Mode::Output {
             self.sites.clear();
             return;
