@@ -41,9 +41,11 @@ impl Hasher for Fnv {
 }
 
 /// A snapshot of the environment, taken once so lookups are cheap and stable.
+/// Names are kept as bytes, so that a name read from a template needs no
+/// UTF-8 check to be looked up.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    vars: HashMap<String, Vec<u8>, BuildHasherDefault<Fnv>>,
+    vars: HashMap<Box<[u8]>, Vec<u8>, BuildHasherDefault<Fnv>>,
 }
 
 impl Env {
@@ -61,18 +63,22 @@ impl Env {
             pairs.size_hint().1.unwrap_or(0),
             BuildHasherDefault::default(),
         );
-        vars.extend(pairs);
+        vars.extend(pairs.map(|(k, v)| (k.into_bytes().into_boxed_slice(), v)));
         Env { vars }
     }
 
     /// The value of `name`, if set.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.get_bytes(name.as_bytes())
+    }
+
+    fn get_bytes(&self, name: &[u8]) -> Option<&[u8]> {
         self.vars.get(name).map(Vec::as_slice)
     }
 
     /// True when `name` or `name_FILE` is set.
     pub fn provides(&self, name: &str) -> bool {
-        self.vars.contains_key(name) || self.vars.contains_key(&file_variable(name))
+        self.get(name).is_some() || self.get(&file_variable(name)).is_some()
     }
 }
 
@@ -161,6 +167,19 @@ impl<'e> Resolver<'e> {
             types,
             files: HashMap::new(),
         }
+    }
+
+    /// The value of a placeholder that names no type, when the command line
+    /// gives it none either and the variable is set: a value that is written
+    /// as it is, with nothing to check. `None` otherwise, for [`Resolver::resolve`].
+    pub fn plain_value(&self, name: &[u8]) -> Option<&'e [u8]> {
+        if !self.types.is_empty()
+            && std::str::from_utf8(name).is_ok_and(|name| self.types.contains_key(name))
+        {
+            return None;
+        }
+        let env: &'e Env = self.env;
+        env.get_bytes(name)
     }
 
     /// The type of `p`: its own, else one given on the command line.
