@@ -105,7 +105,9 @@ pub fn check_term_run(src: &[u8]) -> Result<(), String> {
         return Err("it holds a `%` comment, which would hide the text after it".into());
     }
     loop {
-        p.term().map_err(fail)?;
+        if p.term().is_none() {
+            return Err(p.failure.take().map_or_else(String::new, fail));
+        }
         match p.tok.kind {
             Kind::Punct(Punct::Comma) => p.advance(),
             Kind::End => return Ok(()),
@@ -174,6 +176,9 @@ struct Parser<'s, 'k> {
     sink: &'k mut dyn FnMut(Site),
     /// Whether the last run of adjacent strings was a single literal.
     lone_string: bool,
+    /// The first problem found. The rules return `None` once there is one,
+    /// which keeps their results small enough to come back in registers.
+    failure: Option<Problem>,
 }
 
 const fn letters(set: &[u8]) -> u32 {
@@ -238,6 +243,7 @@ impl<'s, 'k> Parser<'s, 'k> {
             sites: Vec::new(),
             sink,
             lone_string: false,
+            failure: None,
         }
     }
 
@@ -260,6 +266,13 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     fn text(&self, t: Token) -> &'s [u8] {
         &self.src[t.start..t.end]
+    }
+
+    /// Records `problem` (unless one came first) and gives up.
+    #[cold]
+    fn fail<T>(&mut self, problem: Problem) -> Option<T> {
+        self.failure.get_or_insert(problem);
+        None
     }
 
     /// The problem at the current token, which is not what was `expected`; or
@@ -299,11 +312,11 @@ impl<'s, 'k> Parser<'s, 'k> {
         }
     }
 
-    fn expect(&mut self, kind: Kind, expected: &str) -> Result<Token, Problem> {
+    fn expect(&mut self, kind: Kind, expected: &str) -> Option<Token> {
         if self.tok.kind == kind {
-            Ok(self.take())
+            Some(self.take())
         } else {
-            Err(self.error(expected))
+            self.fail(self.error(expected))
         }
     }
 
@@ -314,7 +327,9 @@ impl<'s, 'k> Parser<'s, 'k> {
                 "the file holds no term; a config file is one term ending in `.`",
             ));
         }
-        self.term()?;
+        if self.term().is_none() {
+            return Err(self.failure.take().unwrap_or_else(|| self.error("a term")));
+        }
         if self.tok.kind != Kind::Dot {
             return Err(self.error("`.` after the term"));
         }
@@ -333,7 +348,7 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     /// One term. Containers are tracked on an explicit stack rather than by
     /// recursion, so nesting is bounded by memory, not by the thread's stack.
-    fn term(&mut self) -> Result<Shape, Problem> {
+    fn term(&mut self) -> Option<Shape> {
         let mut stack: Vec<Frame> = Vec::new();
         loop {
             // The start of a term: open a container, or read a whole simple term.
@@ -391,7 +406,7 @@ impl<'s, 'k> Parser<'s, 'k> {
             // as many containers as end here.
             loop {
                 let Some(frame) = stack.last_mut() else {
-                    return Ok(shape);
+                    return Some(shape);
                 };
                 match frame {
                     Frame::Tuple => match self.tok.kind {
@@ -403,7 +418,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                             self.advance();
                             stack.pop();
                         }
-                        _ => return Err(self.error("`,` or `}` in a tuple")),
+                        _ => return self.fail(self.error("`,` or `}` in a tuple")),
                     },
                     Frame::Map { value } => match (self.tok.kind, *value) {
                         (Kind::Punct(Punct::Arrow), false) => {
@@ -411,7 +426,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                             self.advance();
                             break;
                         }
-                        (_, false) => return Err(self.error("`=>` in a map")),
+                        (_, false) => return self.fail(self.error("`=>` in a map")),
                         (Kind::Punct(Punct::Comma), true) => {
                             *value = false;
                             self.advance();
@@ -421,7 +436,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                             self.advance();
                             stack.pop();
                         }
-                        _ => return Err(self.error("`,` or `}` in a map")),
+                        _ => return self.fail(self.error("`,` or `}` in a map")),
                     },
                     Frame::List {
                         open,
@@ -460,8 +475,12 @@ impl<'s, 'k> Parser<'s, 'k> {
                                 stack.pop();
                                 self.codes_site(open..close.end, codes);
                             }
-                            (_, false) => return Err(self.error("`,`, `|` or `]` in a list")),
-                            (_, true) => return Err(self.error("`]` after the tail of a list")),
+                            (_, false) => {
+                                return self.fail(self.error("`,`, `|` or `]` in a list"));
+                            }
+                            (_, true) => {
+                                return self.fail(self.error("`]` after the tail of a list"));
+                            }
                         }
                     }
                 }
@@ -505,7 +524,7 @@ impl<'s, 'k> Parser<'s, 'k> {
     }
 
     /// A term that is not a tuple, list or map.
-    fn simple_term(&mut self) -> Result<Shape, Problem> {
+    fn simple_term(&mut self) -> Option<Shape> {
         let t = self.tok;
         match t.kind {
             Kind::Atom => {
@@ -515,7 +534,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                     return self.external_fun();
                 }
                 if self.mode == Mode::Template && is_reserved(word) {
-                    return Err(Problem::new(
+                    return self.fail(Problem::new(
                         t.start,
                         format!(
                             "`{}` is a reserved word; quote it to use it as an atom",
@@ -524,54 +543,54 @@ impl<'s, 'k> Parser<'s, 'k> {
                     ));
                 }
                 self.advance();
-                Ok(Shape::Other)
+                Some(Shape::Other)
             }
             Kind::QuotedAtom => {
                 self.advance();
                 self.text_site(t, Context::Atom, Some(t.start..t.end));
-                Ok(Shape::Other)
+                Some(Shape::Other)
             }
             Kind::String => {
                 self.strings(Context::Charlist)?;
-                Ok(Shape::Other)
+                Some(Shape::Other)
             }
             Kind::Integer => {
                 self.advance();
-                Ok(small(self.text(t)).map_or(Shape::Other, Shape::Small))
+                Some(small(self.text(t)).map_or(Shape::Other, Shape::Small))
             }
             Kind::Char | Kind::Float => {
                 self.advance();
-                Ok(Shape::Other)
+                Some(Shape::Other)
             }
             Kind::Placeholder => {
                 self.advance();
                 self.sites.push(Site::Bare {
                     span: t.start..t.end,
                 });
-                Ok(Shape::Other)
+                Some(Shape::Other)
             }
             Kind::EscapedDollar => {
                 self.advance();
                 self.sites.push(Site::Escape {
                     span: t.start..t.end,
                 });
-                Ok(Shape::Other)
+                Some(Shape::Other)
             }
             Kind::Punct(Punct::Minus | Punct::Plus) => {
                 self.advance();
                 match self.tok.kind {
                     Kind::Integer | Kind::Float => {
                         self.advance();
-                        Ok(Shape::Other)
+                        Some(Shape::Other)
                     }
-                    _ => Err(self.error("a number after the sign")),
+                    _ => self.fail(self.error("a number after the sign")),
                 }
             }
             Kind::Punct(Punct::LtLt) => {
                 self.binary()?;
-                Ok(Shape::Other)
+                Some(Shape::Other)
             }
-            Kind::Variable if self.mode == Mode::Template => Err(Problem::new(
+            Kind::Variable if self.mode == Mode::Template => self.fail(Problem::new(
                 t.start,
                 format!(
                     "{} cannot stand in a config term (variables are not allowed; \
@@ -579,14 +598,14 @@ impl<'s, 'k> Parser<'s, 'k> {
                     self.describe(t)
                 ),
             )),
-            _ => Err(self.error("a term")),
+            _ => self.fail(self.error("a term")),
         }
     }
 
     /// Adjacent string literals, which Erlang joins into one; each holding
     /// `${` becomes a site. A lone literal is `whole` unless `in_binary`.
     /// Returns how many literals there were.
-    fn strings(&mut self, context: Context) -> Result<usize, Problem> {
+    fn strings(&mut self, context: Context) -> Option<usize> {
         let first = self.take();
         let first_site = self.sites.len();
         let whole = (context == Context::Charlist).then_some(first.start..first.end);
@@ -603,7 +622,7 @@ impl<'s, 'k> Parser<'s, 'k> {
             *whole = None;
         }
         self.lone_string = count == 1;
-        Ok(count)
+        Some(count)
     }
 
     fn text_site(&mut self, t: Token, context: Context, whole: Option<Range<usize>>) {
@@ -621,7 +640,7 @@ impl<'s, 'k> Parser<'s, 'k> {
     }
 
     /// `fun M:F/A`, after the `fun`.
-    fn external_fun(&mut self) -> Result<Shape, Problem> {
+    fn external_fun(&mut self) -> Option<Shape> {
         for (i, expected) in ["a module name", "a function name"].into_iter().enumerate() {
             let t = self.tok;
             match t.kind {
@@ -632,7 +651,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                     self.advance();
                     self.text_site(t, Context::Atom, None);
                 }
-                _ => return Err(self.error(expected)),
+                _ => return self.fail(self.error(expected)),
             }
             if i == 0 {
                 self.expect(Kind::Punct(Punct::Colon), "`:` in `fun M:F/A`")?;
@@ -640,15 +659,15 @@ impl<'s, 'k> Parser<'s, 'k> {
         }
         self.expect(Kind::Punct(Punct::Slash), "`/` in `fun M:F/A`")?;
         self.expect(Kind::Integer, "an arity in `fun M:F/A`")?;
-        Ok(Shape::Other)
+        Some(Shape::Other)
     }
 
     /// `<<...>>`: segments of strings or numbers, with optional `:Size` and `/Type`.
-    fn binary(&mut self) -> Result<(), Problem> {
+    fn binary(&mut self) -> Option<()> {
         let open = self.take();
         if self.tok.kind == Kind::Punct(Punct::GtGt) {
             self.advance();
-            return Ok(());
+            return Some(());
         }
         // Bytes seen so far, while every segment is a plain byte.
         let mut bytes: Option<(Vec<u8>, Vec<usize>)> = Some((Vec::new(), Vec::new()));
@@ -672,7 +691,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                 Kind::Char | Kind::Float | Kind::Placeholder | Kind::Punct(Punct::Minus) => {
                     self.term()?;
                 }
-                _ => return Err(self.error("a string or a number in a binary")),
+                _ => return self.fail(self.error("a string or a number in a binary")),
             }
             let mut plain = true;
             let mut utf = false;
@@ -686,7 +705,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                     Kind::Placeholder => {
                         self.term()?;
                     }
-                    _ => return Err(self.error("a size after `:` in a binary")),
+                    _ => return self.fail(self.error("a size after `:` in a binary")),
                 }
             }
             if self.tok.kind == Kind::Punct(Punct::Slash) {
@@ -731,7 +750,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                     self.advance();
                 }
                 Kind::Punct(Punct::GtGt) => break,
-                _ => return Err(self.error("`,` or `>>` in a binary")),
+                _ => return self.fail(self.error("`,` or `>>` in a binary")),
             }
         }
         let close = self.take();
@@ -752,7 +771,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                 origins,
             });
         }
-        Ok(())
+        Some(())
     }
 }
 
