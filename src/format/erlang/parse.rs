@@ -256,6 +256,16 @@ impl<'s, 'k> Parser<'s, 'k> {
         self.tok = self.lx.next_token();
     }
 
+    /// The current token's span and whether it holds `${`, moving past it.
+    /// Read field by field, as the lexer stored them: copying the whole
+    /// token just after it was stored costs a failed store-to-load forward.
+    #[inline(always)]
+    fn take_text(&mut self) -> (Range<usize>, bool) {
+        let taken = (self.tok.start..self.tok.end, self.tok.marked);
+        self.advance();
+        taken
+    }
+
     /// The current token, moving past it.
     #[inline(always)]
     fn take(&mut self) -> Token {
@@ -387,16 +397,12 @@ impl<'s, 'k> Parser<'s, 'k> {
                     Shape::Other
                 }
                 _ => {
-                    let first = self.tok;
+                    // Field by field, as in `take_text`.
+                    let (kind, start, end) = (self.tok.kind, self.tok.start, self.tok.end);
                     let top_list = stack.len() == 1 && matches!(stack[0], Frame::List { .. });
                     let shape = self.simple_term()?;
-                    if top_list && first.kind == Kind::String && self.lone_string {
-                        self.sites.insert(
-                            0,
-                            Site::TopString {
-                                span: first.start..first.end,
-                            },
-                        );
+                    if top_list && kind == Kind::String && self.lone_string {
+                        self.sites.insert(0, Site::TopString { span: start..end });
                     }
                     self.flush();
                     shape
@@ -525,17 +531,18 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     /// A term that is not a tuple, list or map.
     fn simple_term(&mut self) -> Option<Shape> {
-        let t = self.tok;
-        match t.kind {
+        // Field by field, as in `take_text`.
+        let (start, end) = (self.tok.start, self.tok.end);
+        match self.tok.kind {
             Kind::Atom => {
-                let word = self.text(t);
+                let word = &self.src[start..end];
                 if word == b"fun" {
                     self.advance();
                     return self.external_fun();
                 }
                 if self.mode == Mode::Template && is_reserved(word) {
                     return self.fail(Problem::new(
-                        t.start,
+                        start,
                         format!(
                             "`{}` is a reserved word; quote it to use it as an atom",
                             String::from_utf8_lossy(word)
@@ -546,8 +553,9 @@ impl<'s, 'k> Parser<'s, 'k> {
                 Some(Shape::Other)
             }
             Kind::QuotedAtom => {
+                let marked = self.tok.marked;
                 self.advance();
-                self.text_site(t, Context::Atom, Some(t.start..t.end));
+                self.text_site(start..end, marked, Context::Atom, Some(start..end));
                 Some(Shape::Other)
             }
             Kind::String => {
@@ -556,7 +564,7 @@ impl<'s, 'k> Parser<'s, 'k> {
             }
             Kind::Integer => {
                 self.advance();
-                Some(small(self.text(t)).map_or(Shape::Other, Shape::Small))
+                Some(small(&self.src[start..end]).map_or(Shape::Other, Shape::Small))
             }
             Kind::Char | Kind::Float => {
                 self.advance();
@@ -564,16 +572,12 @@ impl<'s, 'k> Parser<'s, 'k> {
             }
             Kind::Placeholder => {
                 self.advance();
-                self.sites.push(Site::Bare {
-                    span: t.start..t.end,
-                });
+                self.sites.push(Site::Bare { span: start..end });
                 Some(Shape::Other)
             }
             Kind::EscapedDollar => {
                 self.advance();
-                self.sites.push(Site::Escape {
-                    span: t.start..t.end,
-                });
+                self.sites.push(Site::Escape { span: start..end });
                 Some(Shape::Other)
             }
             Kind::Punct(Punct::Minus | Punct::Plus) => {
@@ -591,11 +595,11 @@ impl<'s, 'k> Parser<'s, 'k> {
                 Some(Shape::Other)
             }
             Kind::Variable if self.mode == Mode::Template => self.fail(Problem::new(
-                t.start,
+                start,
                 format!(
                     "{} cannot stand in a config term (variables are not allowed; \
                      a placeholder is written ${{NAME}})",
-                    self.describe(t)
+                    self.describe(self.tok)
                 ),
             )),
             _ => self.fail(self.error("a term")),
@@ -606,14 +610,14 @@ impl<'s, 'k> Parser<'s, 'k> {
     /// `${` becomes a site. A lone literal is `whole` unless `in_binary`.
     /// Returns how many literals there were.
     fn strings(&mut self, context: Context) -> Option<usize> {
-        let first = self.take();
+        let (span, marked) = self.take_text();
         let first_site = self.sites.len();
-        let whole = (context == Context::Charlist).then_some(first.start..first.end);
-        self.text_site(first, context, whole);
+        let whole = (context == Context::Charlist).then_some(span.clone());
+        self.text_site(span, marked, context, whole);
         let mut count = 1;
         while self.tok.kind == Kind::String {
-            let t = self.take();
-            self.text_site(t, context, None);
+            let (span, marked) = self.take_text();
+            self.text_site(span, marked, context, None);
             count += 1;
         }
         if count > 1
@@ -625,12 +629,18 @@ impl<'s, 'k> Parser<'s, 'k> {
         Some(count)
     }
 
-    fn text_site(&mut self, t: Token, context: Context, whole: Option<Range<usize>>) {
+    fn text_site(
+        &mut self,
+        span: Range<usize>,
+        marked: bool,
+        context: Context,
+        whole: Option<Range<usize>>,
+    ) {
         if self.mode == Mode::Output {
             return;
         }
-        let content = t.start + 1..t.end - 1;
-        if t.marked {
+        let content = span.start + 1..span.end - 1;
+        if marked {
             self.sites.push(Site::Text {
                 content,
                 context,
@@ -649,7 +659,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                 }
                 Kind::QuotedAtom => {
                     self.advance();
-                    self.text_site(t, Context::Atom, None);
+                    self.text_site(t.start..t.end, t.marked, Context::Atom, None);
                 }
                 _ => return self.fail(self.error(expected)),
             }
