@@ -395,22 +395,10 @@ impl Cli {
                     mode_usage(mode),
                 ));
             }
-            let value = match value {
-                Some(v) => Some(v.to_str().ok_or_else(|| {
-                    usage(
-                        format!("the value of '{}' is not UTF-8", display(o)),
-                        mode_usage(mode),
-                    )
-                })?),
-                None => None,
-            };
-            cli.set(o, value).map_err(|why| {
+            cli.set(o, value.as_deref()).map_err(|why| {
+                let value = value.as_deref().unwrap_or_default().to_string_lossy();
                 usage(
-                    format!(
-                        "invalid value '{}' for '{}': {why}",
-                        value.unwrap_or(""),
-                        display(o)
-                    ),
+                    format!("invalid value '{value}' for '{}': {why}", display(o)),
                     mode_usage(mode),
                 )
             })?;
@@ -437,15 +425,16 @@ impl Cli {
                 continue;
             };
             let bad = |why: String| usage(format!("{var}: {why}"), mode_usage(mode));
-            let text = value.to_str().ok_or_else(|| bad("not UTF-8".into()))?;
             match o.list {
                 Some(separator) => {
-                    for item in text.split(char::from(separator)).filter(|s| !s.is_empty()) {
-                        cli.set(o, Some(item)).map_err(bad)?;
+                    let items = value.as_bytes().split(|&b| b == separator);
+                    for item in items.filter(|item| !item.is_empty()) {
+                        cli.set(o, Some(OsStr::from_bytes(item))).map_err(bad)?;
                     }
                 }
                 None if o.value.is_none() => {
-                    let on = yes_or_no(text).ok_or_else(|| {
+                    let text = value.to_string_lossy();
+                    let on = yes_or_no(&text).ok_or_else(|| {
                         bad(format!(
                             "`{text}` is neither 1 nor 0 (nor true/false, yes/no, on/off)"
                         ))
@@ -454,7 +443,7 @@ impl Cli {
                         cli.set(o, None).map_err(bad)?;
                     }
                 }
-                None => cli.set(o, Some(text)).map_err(bad)?,
+                None => cli.set(o, Some(&value)).map_err(bad)?,
             }
         }
         cli.mode = mode.map(|m| match MODES[m].0 {
@@ -469,29 +458,36 @@ impl Cli {
         Ok(cli)
     }
 
-    /// Applies one option: its value, or `None` for a flag that is on.
-    fn set(&mut self, o: &Opt, value: Option<&str>) -> Result<(), String> {
-        let text = || value.unwrap_or_default();
+    /// Applies one option: its value, or `None` for a flag that is on. A
+    /// path may be any bytes; every other value is text.
+    fn set(&mut self, o: &Opt, value: Option<&OsStr>) -> Result<(), String> {
+        let path = || PathBuf::from(value.unwrap_or_default());
+        let text = || {
+            value
+                .unwrap_or_default()
+                .to_str()
+                .ok_or_else(|| "not UTF-8".to_owned())
+        };
         let t = &mut self.templates;
         let s = &mut self.supervise;
         match o.id {
-            Id::Root => t.root = Some(text().into()),
-            Id::SysConfig => t.sys_config = Some(text().into()),
-            Id::VmArgs => t.vm_args = Some(text().into()),
-            Id::File => t.files.push(text().into()),
-            Id::OutDir => t.out_dir = Some(text().into()),
-            Id::Type => t.types.push(parse_type_arg(text())?),
+            Id::Root => t.root = Some(path()),
+            Id::SysConfig => t.sys_config = Some(path()),
+            Id::VmArgs => t.vm_args = Some(path()),
+            Id::File => t.files.push(path()),
+            Id::OutDir => t.out_dir = Some(path()),
+            Id::Type => t.types.push(parse_type_arg(text()?)?),
             Id::Quiet => t.quiet = true,
             Id::Verbose => t.verbose = true,
             Id::Exec => s.exec = true,
             Id::Group => s.group = true,
-            Id::Rewrite => s.rewrite.push(parse_rewrite(text())?),
-            Id::GracePeriod => s.grace_period = Some(parse_duration(text())?),
-            Id::StopDelay => s.stop_delay = Some(parse_duration(text())?),
-            Id::PreStop => s.pre_stop = Some(text().to_owned()),
-            Id::Wait => s.wait.push(Target::parse(text())?),
-            Id::WaitTimeout => s.wait_timeout = parse_duration(text())?,
-            Id::User => s.user = Some(text().to_owned()),
+            Id::Rewrite => s.rewrite.push(parse_rewrite(text()?)?),
+            Id::GracePeriod => s.grace_period = Some(parse_duration(text()?)?),
+            Id::StopDelay => s.stop_delay = Some(parse_duration(text()?)?),
+            Id::PreStop => s.pre_stop = Some(text()?.to_owned()),
+            Id::Wait => s.wait.push(Target::parse(text()?)?),
+            Id::WaitTimeout => s.wait_timeout = parse_duration(text()?)?,
+            Id::User => s.user = Some(text()?.to_owned()),
             Id::Stdout | Id::Json | Id::Help | Id::Version => {}
         }
         Ok(())
@@ -752,6 +748,37 @@ mod tests {
             panic!("LAUNCH_GROUP=maybe is refused");
         };
         assert!(m.contains("LAUNCH_GROUP"), "{m}");
+    }
+
+    #[test]
+    fn paths_may_be_any_bytes() {
+        use std::os::unix::ffi::OsStringExt;
+        let odd = OsString::from_vec(b"/r\xff".to_vec());
+        let args = [
+            OsString::from("launch"),
+            "--root".into(),
+            odd.clone(),
+            "render".into(),
+        ];
+        let cli = Cli::parse_with(args, |name| {
+            (name == "LAUNCH_FILES").then(|| OsString::from_vec(b"a\xfe:b".to_vec()))
+        })
+        .unwrap();
+        assert_eq!(cli.templates.root, Some(PathBuf::from(odd)));
+        assert_eq!(
+            cli.templates.files[0],
+            PathBuf::from(OsString::from_vec(b"a\xfe".to_vec()))
+        );
+        let args = [
+            OsString::from("launch"),
+            "--pre-stop".into(),
+            OsString::from_vec(vec![0xff]),
+            "--".into(),
+            "app".into(),
+        ];
+        assert!(
+            matches!(Cli::parse_with(args, |_| None), Err(Stop::Usage(m)) if m.contains("not UTF-8"))
+        );
     }
 
     #[test]
