@@ -531,7 +531,7 @@ fn mode_usage(mode: Option<usize>) -> String {
 
 fn usage(message: String, usage: String) -> Stop {
     Stop::Usage(format!(
-        "error: {message}\n\nUsage: {usage}\n\nFor more information, try '--help'.\n"
+        "launch: {message}\n\nUsage: {usage}\n\nFor more information, try '--help'.\n"
     ))
 }
 
