@@ -182,13 +182,19 @@ fn find_special(buf: &[u8], escapes: bool) -> Option<usize> {
     if !escapes {
         return find_dollar(buf);
     }
-    let at = bytes::find(
+    let at = next_dollar_or_backslash(buf, 0);
+    (at < buf.len()).then_some(at)
+}
+
+/// The offset of the first `$` or `\\` in `buf` from `from` on, or its
+/// length: where scanning a literal's text has something to look at.
+pub fn next_dollar_or_backslash(buf: &[u8], from: usize) -> usize {
+    bytes::find(
         buf,
-        0,
+        from,
         |w| bytes::equal(w, b'$') | bytes::equal(w, b'\\'),
         |b| b == b'$' || b == b'\\',
-    );
-    (at < buf.len()).then_some(at)
+    )
 }
 
 fn push_text<'a>(parts: &mut Vec<Part<'a>>, text: &'a [u8]) {

@@ -8,11 +8,11 @@ use std::ops::Range;
 use super::escape::{decode, decode_utf8, escape_ascii, escape_bytes, escape_chars};
 use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
-use crate::bytes;
 use crate::diag::Problem;
 use crate::format::{Found, append};
 use crate::placeholder::{
-    Part, Placeholder, Template, has_placeholder, plain_at, scan, scan_reusing,
+    Part, Placeholder, Template, has_placeholder, next_dollar_or_backslash, plain_at, scan,
+    scan_reusing,
 };
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
@@ -187,8 +187,8 @@ pub fn render_with_top_strings(
 }
 
 /// Renders one site onto the end of `buf`, which holds the template up to the
-/// site's start (for a text site, its content's); returns what it replaced and, for term text,
-/// whom to blame should the file break. `spare` lends its allocation to the
+/// site's start (for a text site, its content's); returns what it replaced
+/// and, for term text, whom to blame should the file break. `spare` lends its allocation to the
 /// list of parts of sites whose text is in `src`.
 fn render_site<'s>(
     src: &'s [u8],
@@ -263,12 +263,7 @@ fn render_plain_text(
     let mark = out.len();
     let mut i = 0;
     loop {
-        let at = bytes::find(
-            text,
-            i,
-            |w| bytes::equal(w, b'$') | bytes::equal(w, b'\\'),
-            |b| b == b'$' || b == b'\\',
-        );
+        let at = next_dollar_or_backslash(text, i);
         append(out, &text[i..at]);
         let Some(&b) = text.get(at) else {
             return true;
