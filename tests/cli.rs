@@ -8,10 +8,6 @@ fn example() -> std::path::PathBuf {
     project().join("fixtures/example")
 }
 
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn bad_command_lines_exit_64() {
     for args in [

@@ -35,10 +35,6 @@ fn render(dir: &Path, template: &[u8], vars: &[(&str, &[u8])]) -> Output {
     out
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn a_50_mb_template_with_100000_placeholders_renders_exactly() {
     let dir = tempfile::tempdir().unwrap();

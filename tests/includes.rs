@@ -139,7 +139,7 @@ fn vars_and_check_see_the_placeholders_of_included_templates() {
         .args(["vars", "--json", "--root"])
         .arg(&root)
         .env("B", "b"));
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let extra = root.join("extra.config.src");
     let sys = root.join("releases/0.1.0/sys.config.src");
@@ -161,10 +161,10 @@ fn vars_and_check_see_the_placeholders_of_included_templates() {
         .env("A", "a")
         .env("B", "b")
         .env("PORT", "4000"));
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("ok: 3 placeholders in 2 files resolved"),
+        stderr(&out).contains("ok: 3 placeholders in 2 files resolved"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr(&out)
     );
 }

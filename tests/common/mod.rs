@@ -29,6 +29,11 @@ pub fn env_bytes(cmd: &mut Command, name: &str, value: &[u8]) {
     cmd.env(name, OsStr::from_bytes(value));
 }
 
+/// What the process wrote to stderr, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// The exit code, or a panic when a signal ended the process.
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exited normally")
