@@ -19,16 +19,11 @@ pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
     });
 }
 
-/// Appends ASCII `text` as the inside of any literal closed by `quote`: its
-/// bytes are its characters, so charlists, atoms and binaries write it alike.
-pub fn escape_ascii(text: &[u8], quote: u8, out: &mut Vec<u8>) {
-    debug_assert!(text.is_ascii());
-    escape(text, quote, out, |at| (u32::from(text[at]), 1));
-}
-
-/// Appends `bytes` as the inside of a binary's string segment, byte for byte.
-pub fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
-    escape(bytes, b'"', out, |at| (u32::from(bytes[at]), 1));
+/// Appends `bytes`, byte for byte, as the inside of a literal closed by
+/// `quote`: a binary's string segment (`"`), or ASCII text in any literal,
+/// whose bytes are its characters.
+pub fn escape_bytes(bytes: &[u8], quote: u8, out: &mut Vec<u8>) {
+    escape(bytes, quote, out, |at| (u32::from(bytes[at]), 1));
 }
 
 /// Copies `bytes` into a literal closed by `quote`: runs of printable ASCII
@@ -245,10 +240,10 @@ mod tests {
     #[test]
     fn binary_text_escapes_every_byte_outside_printable_ascii() {
         let mut out = Vec::new();
-        escape_bytes("é\"".as_bytes(), &mut out);
+        escape_bytes("é\"".as_bytes(), b'"', &mut out);
         assert_eq!(out, br#"\x{C3}\x{A9}\""#);
         let mut out = Vec::new();
-        escape_bytes(b"\xff\x00", &mut out);
+        escape_bytes(b"\xff\x00", b'"', &mut out);
         assert_eq!(out, br"\x{FF}\x{0}");
     }
 

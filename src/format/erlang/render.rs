@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::escape::{decode, decode_utf8, escape_ascii, escape_bytes, escape_chars};
+use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
@@ -274,8 +274,8 @@ fn render_plain_text(
         } else if let Some((name, end)) = plain_at(text, at) {
             let value = resolver.plain_value(name);
             match (value, quote) {
-                (Some(v), None) => escape_bytes(v, out),
-                (Some(v), Some(q)) if v.is_ascii() => escape_ascii(v, q, out),
+                (Some(v), None) => escape_bytes(v, b'"', out),
+                (Some(v), Some(q)) if v.is_ascii() => escape_bytes(v, q, out),
                 _ => break,
             }
             i = end;
@@ -460,7 +460,7 @@ fn write_value(
 ) -> bool {
     let quote = match context {
         Context::Binary => {
-            escape_bytes(value, out);
+            escape_bytes(value, b'"', out);
             return true;
         }
         Context::Atom => b'\'',
@@ -468,7 +468,7 @@ fn write_value(
     };
     // Most values are ASCII: their bytes are their characters.
     if value.is_ascii() {
-        escape_ascii(value, quote, out);
+        escape_bytes(value, quote, out);
         return true;
     }
     match std::str::from_utf8(value) {
@@ -580,7 +580,7 @@ fn render_decoded(
         }
     } else {
         out.extend_from_slice(b"<<\"");
-        escape_bytes(&value, out);
+        escape_bytes(&value, b'"', out);
         out.extend_from_slice(b"\">>");
     }
     Some(Replaced {
@@ -621,7 +621,7 @@ fn term_text(
         Type::String | Type::Charlist => quoted(b'"', Context::Charlist, out),
         Type::Binary => {
             out.extend_from_slice(b"<<\"");
-            escape_bytes(logical, out);
+            escape_bytes(logical, b'"', out);
             out.extend_from_slice(b"\">>");
             Some(false)
         }
