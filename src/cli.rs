@@ -47,9 +47,9 @@ pub struct TemplateArgs {
     pub out_dir: Option<PathBuf>,
     /// `--type NAME=TYPE`: types for placeholders whose template names none.
     pub types: Vec<(String, Type)>,
-    /// `-q`: print nothing but problems.
+    /// `-q` or `LAUNCH_LOG=quiet`: print nothing but problems.
     pub quiet: bool,
-    /// `-v`: say what launch does.
+    /// `-v` or `LAUNCH_LOG=verbose`: say what launch does.
     pub verbose: bool,
 }
 
@@ -446,6 +446,14 @@ impl Cli {
                 None => cli.set(o, Some(&value)).map_err(bad)?,
             }
         }
+        // `-q` and `-v` share one variable.
+        if !on_line(Id::Quiet) && !on_line(Id::Verbose) {
+            match env("LAUNCH_LOG").as_deref().and_then(OsStr::to_str) {
+                Some("quiet") => cli.templates.quiet = true,
+                Some("verbose") => cli.templates.verbose = true,
+                _ => {}
+            }
+        }
         cli.mode = mode.map(|m| match MODES[m].0 {
             "render" => Mode::Render {
                 stdout: on_line(Id::Stdout),
@@ -738,6 +746,13 @@ mod tests {
         assert!(cli.supervise.exec && !cli.supervise.group);
         assert_eq!(cli.supervise.wait_timeout, Duration::from_secs(5));
         assert_eq!(cli.templates.out_dir, None, "an empty variable is unset");
+        let quiet = parse_env(&["--", "app"], &[("LAUNCH_LOG", "quiet")]).unwrap();
+        assert!(quiet.templates.quiet && !quiet.templates.verbose);
+        let verbose = parse_env(&["-q", "--", "app"], &[("LAUNCH_LOG", "verbose")]).unwrap();
+        assert!(
+            verbose.templates.quiet && !verbose.templates.verbose,
+            "the flag wins"
+        );
         let cli = parse_env(&["--root", "/flag", "--", "app"], &vars).unwrap();
         assert_eq!(cli.templates.root, Some(PathBuf::from("/flag")));
         for on in ["1", "true", "YES", "on"] {

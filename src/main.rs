@@ -43,11 +43,7 @@ impl Log {
         if args.verbose {
             return Log::Verbose;
         }
-        match std::env::var("LAUNCH_LOG").as_deref() {
-            Ok("quiet") => Log::Quiet,
-            Ok("verbose") => Log::Verbose,
-            _ => Log::Normal,
-        }
+        Log::Normal
     }
 }
 
