@@ -99,6 +99,34 @@ pub fn say(message: impl fmt::Display) {
     let _ = writeln!(std::io::stderr(), "launch: {message}");
 }
 
+/// How much launch says on standard error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Log {
+    /// Problems only.
+    Quiet,
+    /// Problems and one line of outcome.
+    #[default]
+    Normal,
+    /// What launch does, step by step.
+    Verbose,
+}
+
+impl Log {
+    /// Says `message` unless quiet: an outcome.
+    pub fn outcome(self, message: impl fmt::Display) {
+        if self >= Log::Normal {
+            say(message);
+        }
+    }
+
+    /// Says `message` when verbose: a step.
+    pub fn step(self, message: impl fmt::Display) {
+        if self >= Log::Verbose {
+            say(message);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use launch::cli::{self, Cli, Mode, Stop, TemplateArgs};
-use launch::diag::{self, say};
+use launch::diag::{self, Log, say};
 use launch::format;
 use launch::output::{OutDir, WriteError};
 use launch::release;
@@ -24,27 +24,14 @@ mod code {
     pub const OS_ERROR: u8 = 71;
 }
 
-/// How much launch says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Log {
-    /// Problems only.
-    Quiet,
-    /// Problems and one line of outcome.
-    Normal,
-    /// What launch does, step by step.
-    Verbose,
-}
-
-impl Log {
-    fn from_args(args: &TemplateArgs) -> Log {
-        if args.quiet {
-            return Log::Quiet;
-        }
-        if args.verbose {
-            return Log::Verbose;
-        }
-        Log::Normal
+fn log_level(args: &TemplateArgs) -> Log {
+    if args.quiet {
+        return Log::Quiet;
     }
+    if args.verbose {
+        return Log::Verbose;
+    }
+    Log::Normal
 }
 
 /// Why launch stopped before doing its job.
@@ -84,7 +71,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code::USAGE);
         }
     };
-    let log = Log::from_args(&cli.templates);
+    let log = log_level(&cli.templates);
     let signals = match signals {
         Ok(signals) => signals,
         Err(e) => {
@@ -363,7 +350,7 @@ fn supervise_options(a: &cli::SuperviseArgs, log: Log) -> Result<supervise::Opti
         wait: a.wait.clone(),
         wait_timeout: a.wait_timeout,
         user,
-        verbose: log >= Log::Verbose,
+        log,
     })
 }
 

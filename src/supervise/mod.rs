@@ -26,7 +26,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Gid, Pid, Uid};
 
-use crate::diag::say;
+use crate::diag::{Log, say};
 use crate::release::EnvChange;
 use signals::{Rewrites, name};
 use wait::{Target, WaitError};
@@ -60,8 +60,8 @@ pub struct Options {
     pub wait_timeout: Duration,
     /// Run the child as this user and group.
     pub user: Option<(Uid, Gid)>,
-    /// Say what launch does.
-    pub verbose: bool,
+    /// How much to say.
+    pub log: Log,
 }
 
 /// The signals launch took over, and what it changed to do so.
@@ -126,7 +126,7 @@ impl Signals {
 /// Runs `command` supervised and returns launch's exit status: the child's
 /// code, or 128+N when signal N ended it.
 pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {
-    let log = Log(opts.verbose);
+    let log = opts.log;
     become_reaper(&log);
     if let Err(code) = wait_for_targets(&mut sig, opts, &log) {
         return ExitCode::from(code);
@@ -135,7 +135,7 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         Ok(pid) => pid,
         Err(code) => return ExitCode::from(code),
     };
-    log.say(format_args!(
+    log.step(format_args!(
         "started {} as pid {child}",
         command[0].to_string_lossy()
     ));
@@ -155,7 +155,7 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         WaitStatus::Signaled(_, signal, _) => 128 + signal as u8,
         _ => 1,
     };
-    log.say(format_args!("child exited; exiting with {code}"));
+    log.step(format_args!("child exited; exiting with {code}"));
     ExitCode::from(code)
 }
 
@@ -208,17 +208,6 @@ pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
     Ok((uid, gid))
 }
 
-/// Says what launch does, at `-v`.
-struct Log(bool);
-
-impl Log {
-    fn say(&self, message: std::fmt::Arguments<'_>) {
-        if self.0 {
-            say(message);
-        }
-    }
-}
-
 /// Orphans are reparented to PID 1; when launch is not PID 1 it asks to be
 /// their reaper instead, so that none is left a zombie.
 fn become_reaper(log: &Log) {
@@ -226,7 +215,7 @@ fn become_reaper(log: &Log) {
         return;
     }
     match nix::sys::prctl::set_child_subreaper(true) {
-        Ok(()) => log.say(format_args!(
+        Ok(()) => log.step(format_args!(
             "not PID 1: reaping orphans as a child subreaper"
         )),
         Err(e) => say(format_args!(
@@ -258,7 +247,7 @@ fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), 
     });
     match result {
         Ok(()) => {
-            log.say(format_args!("waited for {}", join(&opts.wait)));
+            log.step(format_args!("waited for {}", join(&opts.wait)));
             Ok(())
         }
         Err(WaitError::TimedOut(target)) => {
@@ -521,7 +510,7 @@ impl<'a> Life<'a> {
             (true, Stop::Idle) if stop_steps => self.begin_stop(sig, signo, log),
             // A second stop signal cuts the delay or the hook short.
             (true, Stop::Delaying { .. } | Stop::Hooking { .. }) => {
-                log.say(format_args!(
+                log.step(format_args!(
                     "{} again: not waiting any longer",
                     name(signo)
                 ));
@@ -536,7 +525,7 @@ impl<'a> Life<'a> {
     fn begin_stop(&mut self, sig: &Signals, signo: i32, log: &Log) {
         match self.opts.stop_delay {
             Some(delay) => {
-                log.say(format_args!(
+                log.step(format_args!(
                     "{}: waiting {} before stopping",
                     name(signo),
                     humanize(delay)
@@ -563,7 +552,7 @@ impl<'a> Life<'a> {
         ];
         match spawn(sig, &sh, self.env, self.opts, false) {
             Ok(pid) => {
-                log.say(format_args!("running the pre-stop hook as pid {pid}"));
+                log.step(format_args!("running the pre-stop hook as pid {pid}"));
                 self.stop = Stop::Hooking {
                     hook: pid,
                     signo,
@@ -614,7 +603,7 @@ impl<'a> Life<'a> {
 
     fn forward(&mut self, signo: i32, log: &Log) {
         let Some(to) = self.opts.rewrites.apply(signo) else {
-            return log.say(format_args!("dropped {}", name(signo)));
+            return log.step(format_args!("dropped {}", name(signo)));
         };
         let target = if self.opts.group {
             Pid::from_raw(-self.child.as_raw())
@@ -622,13 +611,13 @@ impl<'a> Life<'a> {
             self.child
         };
         match sys::send(target, to) {
-            Ok(()) if to == signo => log.say(format_args!("forwarded {} to {target}", name(to))),
-            Ok(()) => log.say(format_args!(
+            Ok(()) if to == signo => log.step(format_args!("forwarded {} to {target}", name(to))),
+            Ok(()) => log.step(format_args!(
                 "forwarded {} as {} to {target}",
                 name(signo),
                 name(to)
             )),
-            Err(e) => log.say(format_args!("could not forward {}: {e}", name(to))),
+            Err(e) => log.step(format_args!("could not forward {}: {e}", name(to))),
         }
     }
 
@@ -644,11 +633,11 @@ impl<'a> Life<'a> {
                     } else if let Stop::Hooking { hook, signo, .. } = self.stop
                         && pid == Some(hook)
                     {
-                        log.say(format_args!("the pre-stop hook is done"));
+                        log.step(format_args!("the pre-stop hook is done"));
                         self.stop = Stop::Idle;
                         self.forward_stop(signo, log);
                     } else if let Some(pid) = pid {
-                        log.say(format_args!("reaped orphan {pid}"));
+                        log.step(format_args!("reaped orphan {pid}"));
                     }
                 }
             }
@@ -671,7 +660,7 @@ fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
     if sys::send(group, 0).is_err() {
         return;
     }
-    log.say(format_args!(
+    log.step(format_args!(
         "sending SIGTERM to what is left of process group {child}"
     ));
     let _ = sys::send(group, Signal::SIGTERM as i32);
