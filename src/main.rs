@@ -1,15 +1,17 @@
 //! launch: renders an Erlang/Elixir release's configuration from the
-//! environment, then runs the release. This file parses the command line,
-//! picks the mode and maps every outcome to an exit code (SPEC §6).
+//! environment, then runs the release. This file reads the command line,
+//! picks the mode and maps every outcome to an exit code.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use launch::cli::{self, Cli, Mode, Stop, TemplateArgs};
+use launch::cli::{Cli, Mode, SuperviseArgs, TemplateArgs};
 use launch::diag::{self, Log, say};
 use launch::format;
-use launch::output::{OutDir, WriteError};
+use launch::output::{self, OutDir, WriteError};
 use launch::release;
 use launch::resolve::{Env, Resolver};
 use launch::supervise;
@@ -19,19 +21,10 @@ use launch::types::Type;
 /// Exit codes of launch itself.
 mod code {
     pub const USAGE: u8 = 64;
-    pub const CANT_CREATE: u8 = 73;
-    pub const CONFIG: u8 = 78;
     pub const OS_ERROR: u8 = 71;
-}
-
-fn log_level(args: &TemplateArgs) -> Log {
-    if args.quiet {
-        return Log::Quiet;
-    }
-    if args.verbose {
-        return Log::Verbose;
-    }
-    Log::Normal
+    pub const CANT_CREATE: u8 = 73;
+    pub const IO_ERROR: u8 = 74;
+    pub const CONFIG: u8 = 78;
 }
 
 /// Why launch stopped before doing its job.
@@ -43,6 +36,8 @@ enum Failure {
     Templates(#[from] TemplateError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
 }
 
 impl Failure {
@@ -51,6 +46,7 @@ impl Failure {
             Failure::Usage(_) | Failure::Templates(TemplateError::Usage(_)) => code::USAGE,
             Failure::Templates(TemplateError::Problems { .. }) => code::CONFIG,
             Failure::Write(_) => code::CANT_CREATE,
+            Failure::Stdout(_) => code::IO_ERROR,
         }
     }
 }
@@ -60,18 +56,11 @@ fn main() -> ExitCode {
     // command line is read and the templates rendered: in the main job each
     // is forwarded once the child exists; the other modes give them back.
     let signals = supervise::take_signals();
-    let mut cli = match Cli::parse_args(std::env::args_os()) {
+    let cli = match Cli::parse_args(std::env::args_os()) {
         Ok(cli) => cli,
-        Err(Stop::Help(text) | Stop::Version(text)) => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            return ExitCode::SUCCESS;
-        }
-        Err(Stop::Usage(message)) => {
-            let _ = std::io::stderr().write_all(message.as_bytes());
-            return ExitCode::from(code::USAGE);
-        }
+        Err(e) => return usage_exit(&e),
     };
-    let log = log_level(&cli.templates);
+    let log = cli.templates.log();
     let signals = match signals {
         Ok(signals) => signals,
         Err(e) => {
@@ -79,14 +68,15 @@ fn main() -> ExitCode {
             return ExitCode::from(code::OS_ERROR);
         }
     };
-    let job = match cli.mode.take() {
-        None if !cli.command.is_empty() => Job::Run(signals),
+    let env = Env::from_process();
+    let result = match &cli.mode {
+        Some(Mode::Run(command)) => main_job(&cli, command, signals, &env, log),
         mode => {
             signals.release();
-            Job::Other(mode)
+            other_mode(&cli.templates, mode.as_ref(), &env, log)
         }
     };
-    match run(cli, job, log) {
+    match result {
         Ok(code) => code,
         Err(failure) => {
             say(&failure);
@@ -95,46 +85,32 @@ fn main() -> ExitCode {
     }
 }
 
-/// What launch was asked to do.
-enum Job {
-    /// The main job: render, then run COMMAND, forwarding the signals taken
-    /// at start.
-    Run(supervise::Signals),
-    /// `render`, `check` or `vars`; `None` when neither a mode nor a COMMAND
-    /// was given.
-    Other(Option<Mode>),
+/// Help and version go to standard output with exit 0; a bad command line
+/// to standard error with exit 64, prefixed like every message of launch.
+fn usage_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let _ = write!(std::io::stderr(), "launch: {text}");
+    ExitCode::from(code::USAGE)
 }
 
-fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
-    let env = Env::from_process();
-    let types: HashMap<String, Type> = cli.templates.types.iter().cloned().collect();
-    let mut resolver = Resolver::new(&env, &types);
-    let args = &cli.templates;
-    let mode = match job {
-        Job::Other(Some(mode)) => mode,
-        Job::Other(None) => {
-            return Err(Failure::Usage(
-                "nothing to do: give a COMMAND to run, or one of render, check, vars (see --help)"
-                    .into(),
-            ));
-        }
-        Job::Run(signals) => {
-            let opts = supervise_options(&cli.supervise, log)?;
-            let files = load(args, &cli.command, log)?;
-            let rendered = if files.is_empty() {
-                Vec::new()
-            } else {
-                let base = include_base(args, &cli.command);
-                templates::render_all(files, &base, &mut resolver)?
-            };
-            let job = MainJob {
-                command: &cli.command,
-                exec: cli.supervise.exec,
-                signals,
-                opts,
-            };
-            return main_job(args, job, rendered, log);
-        }
+/// `render`, `check` and `vars`.
+fn other_mode(
+    args: &TemplateArgs,
+    mode: Option<&Mode>,
+    env: &Env,
+    log: Log,
+) -> Result<ExitCode, Failure> {
+    let Some(mode) = mode else {
+        return Err(Failure::Usage(
+            "nothing to do: give a COMMAND to run, or one of render, check, vars (see --help)"
+                .into(),
+        ));
     };
     if let Mode::Render { stdout: false } = mode
         && args.out_dir.is_none()
@@ -143,16 +119,22 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
             "render needs --out-dir DIR (or LAUNCH_OUT_DIR) or --stdout".into(),
         ));
     }
-    let files = load(args, &[], log)?;
-    let base = include_base(args, &[]);
+    let types = types(args);
+    let mut resolver = Resolver::new(env, &types);
+    let files = load(args, &[], env, log)?;
+    let base = include_base(args, &[], env);
     match mode {
-        Mode::Render { stdout } => {
+        Mode::Render { stdout: true } => {
             let rendered = templates::render_all(files, &base, &mut resolver)?;
-            if stdout {
-                print_rendered(&rendered);
-            } else if let Some(dir) = &args.out_dir {
-                write_all(&OutDir::at(dir)?, &rendered, log >= Log::Normal)?;
-            }
+            print_rendered(&rendered).map_err(Failure::Stdout)?;
+        }
+        Mode::Render { stdout: false } => {
+            let rendered = templates::render_all(files, &base, &mut resolver)?;
+            let dir = args.out_dir.as_deref().unwrap_or(Path::new("."));
+            let root = release::root(args.root.as_deref(), &[], env);
+            check_out_dir(dir, root.as_deref(), &rendered)?;
+            let out = OutDir::at(dir, None)?;
+            write_all(&out, &rendered, log, Log::Normal)?;
         }
         Mode::Check => {
             let listed = templates::placeholders(files, &base)?;
@@ -164,32 +146,37 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
                 .filter(|file| file.role != Role::Include)
                 .collect();
             templates::render_all(files, &base, &mut resolver)?;
-            if log >= Log::Normal {
-                say(format_args!(
-                    "ok: {count} placeholder{} in {file_count} file{} resolved",
-                    if count == 1 { "" } else { "s" },
-                    if file_count == 1 { "" } else { "s" }
-                ));
-            }
+            log.outcome(format_args!(
+                "ok: {count} placeholder{} in {file_count} file{} resolved",
+                if count == 1 { "" } else { "s" },
+                if file_count == 1 { "" } else { "s" }
+            ));
         }
         Mode::Vars { json } => {
             let listed = templates::placeholders(files, &base)?;
-            let vars = aggregate(&listed, &env, &types);
-            print_vars(&vars, json);
+            let vars = aggregate(&listed, env, &types);
+            print_vars(&vars, *json).map_err(Failure::Stdout)?;
         }
+        Mode::Run(_) => unreachable!("the main job is not another mode"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The types given with `--type`.
+fn types(args: &TemplateArgs) -> HashMap<String, Type> {
+    args.types.iter().cloned().collect()
 }
 
 /// Reads the templates, saying once when there are none.
 fn load(
     args: &TemplateArgs,
-    command: &[std::ffi::OsString],
+    command: &[OsString],
+    env: &Env,
     log: Log,
 ) -> Result<Vec<TemplateFile>, Failure> {
-    let files = templates::load(templates::select(args, command))?;
-    if files.is_empty() && log >= Log::Normal {
-        say(
+    let files = templates::load(templates::select(args, command, env))?;
+    if files.is_empty() {
+        log.outcome(
             "no templates: no --sys-config, --vm-args or --file, and no release found to take them from",
         );
     }
@@ -198,39 +185,50 @@ fn load(
 
 /// The directory relative include names of a sys.config resolve against:
 /// where the release runs, its root; else the current directory.
-fn include_base(args: &TemplateArgs, command: &[std::ffi::OsString]) -> std::path::PathBuf {
-    release::root(args.root.as_deref(), command).unwrap_or_else(|| ".".into())
+fn include_base(args: &TemplateArgs, command: &[OsString], env: &Env) -> PathBuf {
+    release::root(args.root.as_deref(), command, env).unwrap_or_else(|| ".".into())
+}
+
+/// Refuses an out dir in the release or beside a template: launch never
+/// writes into the release, and never over a template.
+fn check_out_dir(
+    dir: &Path,
+    root: Option<&Path>,
+    rendered: &[templates::Rendered],
+) -> Result<(), Failure> {
+    let templates = rendered.iter().map(|r| r.file.path.as_path());
+    output::check_outside(dir, root, templates).map_err(Failure::Usage)
 }
 
 /// Writes rendered files to stdout; with more than one, each after a
 /// `==> NAME <==` header line, as `head` and `tail` do.
-fn print_rendered(rendered: &[templates::Rendered]) {
+fn print_rendered(rendered: &[templates::Rendered]) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (i, r) in rendered.iter().enumerate() {
         if rendered.len() > 1 {
             let gap = if i == 0 { "" } else { "\n" };
-            let _ = writeln!(out, "{gap}==> {} <==", r.file.display());
+            writeln!(out, "{gap}==> {} <==", r.file.display())?;
         }
-        let _ = out.write_all(&r.bytes);
+        out.write_all(&r.bytes)?;
     }
-    let _ = out.flush();
+    out.flush()
 }
 
-/// Writes every rendered file into `out`, each atomically; returns where the
-/// release's sys.config and vm.args went.
+/// Writes every rendered file into `out`, each atomically, saying so at
+/// `say_at`; returns where the release's sys.config and vm.args went.
 fn write_all(
     out: &OutDir,
     rendered: &[templates::Rendered],
-    say_each: bool,
-) -> Result<Vec<(Role, std::path::PathBuf)>, WriteError> {
-    // Include names are written as absolute paths: the release may run
-    // anywhere.
-    let dir = std::path::absolute(out.path()).unwrap_or_else(|_| out.path().to_path_buf());
+    log: Log,
+    say_at: Log,
+) -> Result<Vec<(Role, PathBuf)>, WriteError> {
     let mut written = Vec::with_capacity(rendered.len());
     for r in rendered {
-        let path = out.write(&r.file.out_name, &r.bytes_for(&dir))?;
-        if say_each {
+        // Include names are written as absolute paths: the release may run
+        // anywhere.
+        let path = out.write(&r.file.out_name, &r.bytes_for(out.path()))?;
+        if log >= say_at {
             say(format_args!(
                 "rendered {} to {}",
                 r.file.display(),
@@ -242,7 +240,7 @@ fn write_all(
     Ok(written)
 }
 
-/// One variable as `vars` reports it (SPEC §7).
+/// One variable as `vars` reports it.
 #[derive(Debug, serde::Serialize)]
 struct Var {
     name: String,
@@ -300,22 +298,22 @@ fn aggregate(
     vars
 }
 
-fn print_vars(vars: &[Var], json: bool) {
+fn print_vars(vars: &[Var], json: bool) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if json {
-        let _ = serde_json::to_writer_pretty(&mut out, vars);
-        let _ = writeln!(out);
-        return;
+        serde_json::to_writer_pretty(&mut out, vars)?;
+        writeln!(out)?;
+        return out.flush();
     }
     let width = vars.iter().map(|v| v.name.len()).max().unwrap_or(4).max(4);
-    let _ = writeln!(
+    writeln!(
         out,
         "{:width$}  {:8}  {:8}  {:3}  DEFAULT",
         "NAME", "TYPE", "REQUIRED", "SET"
-    );
+    )?;
     for v in vars {
-        let _ = writeln!(
+        writeln!(
             out,
             "{:width$}  {:8}  {:8}  {:3}  {}",
             v.name,
@@ -323,20 +321,13 @@ fn print_vars(vars: &[Var], json: bool) {
             if v.required { "yes" } else { "no" },
             if v.set { "yes" } else { "no" },
             v.default.as_deref().unwrap_or("-")
-        );
+        )?;
     }
-}
-
-/// What the main job runs, and how.
-struct MainJob<'a> {
-    command: &'a [std::ffi::OsString],
-    exec: bool,
-    signals: supervise::Signals,
-    opts: supervise::Options,
+    out.flush()
 }
 
 /// The supervision options from the command line; a user is looked up now.
-fn supervise_options(a: &cli::SuperviseArgs, log: Log) -> Result<supervise::Options, Failure> {
+fn supervise_options(a: &SuperviseArgs, log: Log) -> Result<supervise::Options, Failure> {
     let user = match &a.user {
         Some(spec) => Some(supervise::parse_user(spec).map_err(Failure::Usage)?),
         None => None,
@@ -354,78 +345,65 @@ fn supervise_options(a: &cli::SuperviseArgs, log: Log) -> Result<supervise::Opti
     })
 }
 
-/// Writes the rendered files into the out dir, points the release at them,
-/// runs COMMAND.
+/// The main job: render, write the files where the release reads them,
+/// point the release at them, run COMMAND.
 fn main_job(
-    args: &TemplateArgs,
-    job: MainJob<'_>,
-    rendered: Vec<templates::Rendered>,
+    cli: &Cli,
+    command: &[OsString],
+    signals: supervise::Signals,
+    env: &Env,
     log: Log,
 ) -> Result<ExitCode, Failure> {
+    let args = &cli.templates;
+    let opts = supervise_options(&cli.supervise, log)?;
+    let types = types(args);
+    let mut resolver = Resolver::new(env, &types);
+    let files = load(args, command, env, log)?;
+    let rendered = if files.is_empty() {
+        Vec::new()
+    } else {
+        let base = include_base(args, command, env);
+        templates::render_all(files, &base, &mut resolver)?
+    };
+    let run = |env_changes: &[release::EnvChange]| {
+        if cli.supervise.exec {
+            supervise::exec(signals, command, env_changes, &opts)
+        } else {
+            supervise::run(signals, command, env_changes, &opts)
+        }
+    };
     if rendered.is_empty() && args.out_dir.is_none() {
         // Nothing to write: no directory, and the release is left as it is.
-        let env = release::child_env(None, None, None);
-        return Ok(run_command(job, &env));
+        return Ok(run(&release::child_env(None, None, None, env)));
     }
-    // A private directory removed when launch exits, unless one was given.
-    let private = match &args.out_dir {
-        Some(_) => None,
-        None => Some(
-            tempfile::Builder::new()
-                .prefix("launch.")
-                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-                .tempdir()
-                .map_err(|source| WriteError {
-                    path: std::env::temp_dir().display().to_string(),
-                    source,
-                })?,
-        ),
+    // The given directory, or a private one removed when launch exits (also
+    // when COMMAND cannot be started, even with --exec).
+    let out = match &args.out_dir {
+        Some(dir) => dir.clone(),
+        None => output::temp_dir(env),
     };
-    let dir = match (&args.out_dir, &private) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(tmp)) => tmp.path().to_path_buf(),
-        (None, None) => unreachable!("a private directory is made when none is given"),
+    let root = release::root(args.root.as_deref(), command, env);
+    check_out_dir(&out, root.as_deref(), &rendered)?;
+    let out = match &args.out_dir {
+        Some(_) => OutDir::at(&out, opts.user)?,
+        None => OutDir::private(&out, opts.user)?,
     };
-    let out = OutDir::at(&dir)?;
-    let written = write_all(&out, &rendered, log >= Log::Verbose)?;
+    let written = write_all(&out, &rendered, log, Log::Verbose)?;
     // The templates are not needed any more: free them before the child runs.
     drop(rendered);
-    if let Some((uid, gid)) = job.opts.user {
-        // The rendered files belong to the user the release runs as.
-        for path in std::iter::once(out.path()).chain(written.iter().map(|(_, p)| p.as_path())) {
-            std::os::unix::fs::chown(path, Some(uid.as_raw()), Some(gid.as_raw())).map_err(
-                |source| WriteError {
-                    path: path.display().to_string(),
-                    source,
-                },
-            )?;
-        }
-    }
     let find = |role| {
         written
             .iter()
             .find(|(r, _)| *r == role)
             .map(|(_, p)| p.as_path())
     };
-    let env = release::child_env(find(Role::SysConfig), find(Role::VmArgs), Some(out.path()));
-    // With --exec the process is replaced and nothing would remove the
-    // directory: keep it.
-    let private = if job.exec {
-        private.map(tempfile::TempDir::keep);
-        None
-    } else {
-        private
-    };
-    let code = run_command(job, &env);
-    drop(private);
+    let changes = release::child_env(
+        find(Role::SysConfig),
+        find(Role::VmArgs),
+        Some(out.path()),
+        env,
+    );
+    let code = run(&changes);
+    drop(out);
     Ok(code)
-}
-
-/// Runs the command supervised, or in launch's place with `--exec`.
-fn run_command(job: MainJob<'_>, env: &[release::EnvChange]) -> ExitCode {
-    if job.exec {
-        supervise::exec(job.signals, job.command, env, &job.opts)
-    } else {
-        supervise::run(job.signals, job.command, env, &job.opts)
-    }
 }

@@ -1,17 +1,20 @@
-//! Finding a release: its root, its version and its templates (SPEC §1).
+//! Finding a release: its root, its version and its templates.
 //!
 //! Layouts differ between rebar3/relx, mix release and Distillery, but all of
 //! them keep `releases/start_erl.data` (ERTS version, release version) and
 //! `releases/VSN/sys.config` and `vm.args`, with `.src` templates beside them
 //! in relx. Nothing here reads a template or writes anything.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+
+use crate::resolve::Env;
 
 /// The release root: `--root`; else `<dir>` when COMMAND is `<dir>/bin/<name>`
 /// and `<dir>/releases` exists; else `$RELEASE_ROOT`; else the current
 /// directory when it holds `releases/`.
-pub fn root(explicit: Option<&Path>, command: &[OsString]) -> Option<PathBuf> {
+pub fn root(explicit: Option<&Path>, command: &[OsString], env: &Env) -> Option<PathBuf> {
     if let Some(root) = explicit {
         return Some(root.to_path_buf());
     }
@@ -31,8 +34,8 @@ pub fn root(explicit: Option<&Path>, command: &[OsString]) -> Option<PathBuf> {
             }
         }
     }
-    if let Some(root) = std::env::var_os("RELEASE_ROOT").filter(|r| !r.is_empty()) {
-        return Some(PathBuf::from(root));
+    if let Some(root) = env.get("RELEASE_ROOT").filter(|r| !r.is_empty()) {
+        return Some(PathBuf::from(OsStr::from_bytes(root)));
     }
     Path::new("releases").is_dir().then(|| PathBuf::from("."))
 }
@@ -104,8 +107,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("releases")).unwrap();
         let cmd = [dir.path().join("bin/app").into_os_string()];
-        assert_eq!(root(None, &cmd), Some(dir.path().to_path_buf()));
-        assert_eq!(root(Some(Path::new("/x")), &cmd), Some(PathBuf::from("/x")));
+        let env = Env::default();
+        assert_eq!(root(None, &cmd, &env), Some(dir.path().to_path_buf()));
+        assert_eq!(
+            root(Some(Path::new("/x")), &cmd, &env),
+            Some(PathBuf::from("/x"))
+        );
     }
 }
 
@@ -119,34 +126,35 @@ pub enum EnvChange {
 }
 
 /// The environment that points every release flavour at the rendered files
-/// (SPEC §4): relx/rebar3, mix release and Distillery each read their own
+/// relx/rebar3, mix release and Distillery each read their own
 /// variables, and each is set only for a file that was rendered. The
 /// variables that make a start script substitute a second time are removed.
 pub fn child_env(
     sys_config: Option<&Path>,
     vm_args: Option<&Path>,
     out_dir: Option<&Path>,
+    env: &Env,
 ) -> Vec<EnvChange> {
-    let mut env = Vec::new();
+    let mut changes = Vec::new();
     if let Some(path) = sys_config {
-        env.push(EnvChange::Set("RELX_CONFIG_PATH", path.into()));
-        env.push(EnvChange::Set("SYS_CONFIG_PATH", path.into()));
+        changes.push(EnvChange::Set("RELX_CONFIG_PATH", path.into()));
+        changes.push(EnvChange::Set("SYS_CONFIG_PATH", path.into()));
         // mix release appends `.config` itself.
-        env.push(EnvChange::Set(
+        changes.push(EnvChange::Set(
             "RELEASE_SYS_CONFIG",
             path.with_extension("").into(),
         ));
     }
     if let Some(path) = vm_args {
-        env.push(EnvChange::Set("VMARGS_PATH", path.into()));
-        env.push(EnvChange::Set("RELEASE_VM_ARGS", path.into()));
+        changes.push(EnvChange::Set("VMARGS_PATH", path.into()));
+        changes.push(EnvChange::Set("RELEASE_VM_ARGS", path.into()));
     }
-    env.push(EnvChange::Remove("RELX_REPLACE_OS_VARS"));
-    env.push(EnvChange::Remove("REPLACE_OS_VARS"));
+    changes.push(EnvChange::Remove("RELX_REPLACE_OS_VARS"));
+    changes.push(EnvChange::Remove("REPLACE_OS_VARS"));
     if let Some(out_dir) = out_dir
-        && std::env::var_os("RELEASE_TMP").is_none_or(|v| v.is_empty())
+        && env.get("RELEASE_TMP").is_none_or(<[u8]>::is_empty)
     {
-        env.push(EnvChange::Set("RELEASE_TMP", out_dir.into()));
+        changes.push(EnvChange::Set("RELEASE_TMP", out_dir.into()));
     }
-    env
+    changes
 }

@@ -9,7 +9,7 @@ use crate::cli::TemplateArgs;
 use crate::diag::{Problem, print_problems, say};
 use crate::format::{Format, Found};
 use crate::release;
-use crate::resolve::Resolver;
+use crate::resolve::{Env, Resolver};
 
 /// What a template is to the release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,13 +73,13 @@ fn plural(n: usize) -> &'static str {
 
 /// The templates named on the command line or found in the release, in the
 /// order sys.config, vm.args, other files.
-pub fn select(args: &TemplateArgs, command: &[OsString]) -> Vec<(PathBuf, Role)> {
+pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Vec<(PathBuf, Role)> {
     let mut chosen = Vec::new();
     // The release is looked for once, and only when a template is missing.
     let mut release: Option<Option<(PathBuf, String)>> = None;
     let mut discovered = |name: &str| -> Option<PathBuf> {
         let found = release.get_or_insert_with(|| {
-            let root = release::root(args.root.as_deref(), command)?;
+            let root = release::root(args.root.as_deref(), command, env)?;
             let version = release::version(&root)?;
             Some((root, version))
         });

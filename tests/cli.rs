@@ -103,11 +103,13 @@ fn flag_variables_take_the_values_images_set() {
         let out = run(launch().args(["-q", "--", "true"]).env(var, value));
         assert_eq!(code(&out), 0, "{var}={value}: {}", stderr(&out));
     }
-    let out = run(launch()
-        .args(["-q", "--", "true"])
-        .env("LAUNCH_GROUP", "maybe"));
-    assert_eq!(code(&out), 64);
-    assert!(stderr(&out).contains("LAUNCH_GROUP"), "{}", stderr(&out));
+    for (var, value) in [("LAUNCH_GROUP", "maybe"), ("LAUNCH_LOG", "loud")] {
+        let out = run(launch().args(["-q", "--", "true"]).env(var, value));
+        assert_eq!(code(&out), 64, "{var}={value}");
+        assert!(stderr(&out).contains(var), "{}", stderr(&out));
+    }
+    let out = run(launch().args(["--", "true"]).env("LAUNCH_LOG", "quiet"));
+    assert_eq!(code(&out), 0);
     // The supervision variables are the main job's: render ignores them.
     let out = run(launch()
         .args(["render", "--stdout", "--sys-config"])

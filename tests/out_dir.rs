@@ -1,0 +1,305 @@
+//! Where rendered files go, driven from outside as a careless operator and a
+//! hostile process in the same container would: the release directory and
+//! the templates are never written, files are given to `--user` through their
+//! own descriptor (never by a path another process can change), paths given
+//! to the child are absolute, and a failed write to stdout is an error.
+
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn example() -> PathBuf {
+    project().join("fixtures/example")
+}
+
+/// A copy of the example release in a new directory, so a test may try to
+/// write into it and see whether anything changed.
+fn release_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(example())
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (dir, root)
+}
+
+/// Every file under `dir` with its bytes, to compare before and after.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                all.push((path, bytes));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn an_out_dir_in_the_release_or_beside_a_template_is_refused() {
+    let (_dir, root) = release_copy();
+    let before = snapshot(&root);
+    let version = root.join("releases/0.1.0");
+    let plain = tempfile::tempdir().unwrap();
+    let sys_config = plain.path().join("sys.config");
+    std::fs::write(&sys_config, "[{a, \"${DB_PASSWORD}\"}].\n").unwrap();
+    for (args, out_dir) in [
+        (vec!["render"], version.clone()),
+        (vec!["render"], root.clone()),
+        (vec!["render"], root.join("tmp/new")),
+        (vec!["--", "true"], version.clone()),
+    ] {
+        let out = run(launch()
+            .arg("--root")
+            .arg(&root)
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .args(&args)
+            .env("DB_PASSWORD", "pw"));
+        assert_eq!(code(&out), 64, "{args:?} {out_dir:?}");
+        assert!(stderr(&out).contains("never writes"), "{}", stderr(&out));
+    }
+    // A plain sys.config (no .src) and an out dir that is its directory: the
+    // template would be replaced by what it rendered to.
+    let out = run(launch()
+        .arg("--sys-config")
+        .arg(&sys_config)
+        .arg("--out-dir")
+        .arg(plain.path())
+        .arg("render")
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64);
+    assert!(stderr(&out).contains(&sys_config.display().to_string()));
+    assert_eq!(
+        std::fs::read_to_string(&sys_config).unwrap(),
+        "[{a, \"${DB_PASSWORD}\"}].\n"
+    );
+    // $TMPDIR in the release is refused too, and nothing was created there.
+    let out = run(launch()
+        .arg("--root")
+        .arg(&root)
+        .args(["--", "true"])
+        .env("TMPDIR", root.join("tmp"))
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert_eq!(snapshot(&root), before, "the release was written");
+}
+
+#[test]
+fn paths_given_to_the_child_are_absolute() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(launch()
+        .current_dir(dir.path())
+        .arg("--root")
+        .arg(example())
+        .args(["--out-dir", "rel_out", "--", "sh", "-c"])
+        .arg("echo $RELX_CONFIG_PATH; echo $VMARGS_PATH; echo $RELEASE_TMP")
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let want = std::fs::canonicalize(dir.path()).unwrap().join("rel_out");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            want.join("sys.config").to_str().unwrap(),
+            want.join("vm.args").to_str().unwrap(),
+            want.to_str().unwrap()
+        ]
+    );
+}
+
+#[test]
+fn an_empty_tmpdir_means_tmp() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(launch()
+        .current_dir(dir.path())
+        .arg("--root")
+        .arg(example())
+        .args(["--", "sh", "-c", "echo $RELEASE_TMP"])
+        .env("TMPDIR", "")
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("/tmp/launch."), "{text}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_command_that_cannot_start_leaves_no_private_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    for exec in [false, true] {
+        let mut cmd = launch();
+        cmd.arg("--root").arg(example());
+        if exec {
+            cmd.arg("--exec");
+        }
+        let out = run(cmd
+            .args(["--", "/nonexistent/bin/app"])
+            .env("TMPDIR", tmp.path())
+            .env("DB_PASSWORD", "secret"));
+        assert_eq!(code(&out), 127, "exec {exec}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "exec {exec}: {left:?} left in $TMPDIR");
+    }
+}
+
+#[test]
+fn a_failed_write_to_stdout_exits_74() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    for args in [
+        &["render", "--stdout"][..],
+        &["vars"][..],
+        &["vars", "--json"][..],
+    ] {
+        let out = launch()
+            .arg("--root")
+            .arg(example())
+            .args(args)
+            .env("DB_PASSWORD", "pw")
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 74, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("standard output"), "{}", stderr(&out));
+    }
+}
+
+/// Runs `script` with `sh -c` as the user nobody.
+fn as_nobody(script: &str) -> Command {
+    let mut cmd = Command::new("setpriv");
+    cmd.args([
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        "sh",
+        "-c",
+        script,
+    ]);
+    cmd
+}
+
+fn have_setpriv_as_root() -> bool {
+    let ok = nix::unistd::geteuid().is_root()
+        && Command::new("setpriv")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: needs root and setpriv (util-linux)");
+    }
+    ok
+}
+
+#[test]
+fn user_gets_the_files_never_a_shared_directory() {
+    if !have_setpriv_as_root() {
+        return;
+    }
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let before = std::fs::metadata(shared.path()).unwrap();
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(shared.path())
+        .args(["--user", "nobody", "--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let after = std::fs::metadata(shared.path()).unwrap();
+    assert_eq!(
+        (after.uid(), after.mode()),
+        (before.uid(), before.mode()),
+        "a directory launch did not create keeps its owner and mode"
+    );
+    let file = std::fs::metadata(shared.path().join("sys.config")).unwrap();
+    assert_eq!((file.uid(), file.mode() & 0o777), (65534, 0o600));
+    // A directory launch creates is the user's.
+    let made = shared.path().join("made");
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(&made)
+        .args(["--user", "nobody", "--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(std::fs::metadata(&made).unwrap().uid(), 65534);
+}
+
+#[test]
+fn a_symlink_swapped_in_by_the_user_never_hands_over_a_root_file() {
+    if !have_setpriv_as_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("root-only");
+    std::fs::write(&secret, "root's\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    // The user swaps a symlink to the root file in for each rendered file,
+    // as fast as it can.
+    let script = format!(
+        "while :; do for f in sys.config vm.args; do ln -sf {s} {d}/l.$f; mv -f {d}/l.$f {d}/$f; done; done",
+        s = secret.display(),
+        d = shared.display()
+    );
+    let mut hostile = as_nobody(&script).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let mut runs = 0;
+    while Instant::now() < deadline {
+        // As a plain process and as PID 1 of a new PID namespace, in turn.
+        let mut cmd = if runs % 2 == 0 {
+            launch()
+        } else {
+            let mut c = Command::new("unshare");
+            c.args(["--pid", "--fork", "--mount-proc"])
+                .arg(env!("CARGO_BIN_EXE_launch"));
+            c
+        };
+        let out = cmd
+            .arg("--root")
+            .arg(example())
+            .arg("--out-dir")
+            .arg(&shared)
+            .args(["-q", "--user", "nobody", "--", "true"])
+            .env("DB_PASSWORD", "pw")
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some(), "launch was killed");
+        runs += 1;
+    }
+    let _ = hostile.kill();
+    let _ = hostile.wait();
+    let meta = std::fs::metadata(&secret).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.mode() & 0o777),
+        (0, 0o600),
+        "after {runs} runs the root file was handed over"
+    );
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root's\n");
+}
