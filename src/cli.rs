@@ -18,6 +18,7 @@ use clap::parser::ValueSource;
 use clap::{ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::diag::Log;
+use crate::resolve::Env;
 use crate::supervise::signals::{parse_duration, parse_rewrite};
 use crate::supervise::wait::Target;
 use crate::types::Type;
@@ -216,15 +217,18 @@ pub enum Mode {
 }
 
 impl Cli {
-    /// Parses `args` (the program name first), with this process's
-    /// environment for the options' variables.
-    pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, clap::Error> {
+    /// Parses `args` (the program name first). clap reads the options'
+    /// variables from this process's environment; `env` is its snapshot.
+    pub fn parse_args(
+        args: impl IntoIterator<Item = OsString>,
+        env: &Env,
+    ) -> Result<Cli, clap::Error> {
         let args: Vec<OsString> = args.into_iter().collect();
         // The supervision variables belong to the main job: `render` in an
         // init container must not fail on (or read) a LAUNCH_STOP_DELAY
         // meant for the release's container. So when the command line is
         // not the main job, it is read again without them.
-        let parsed = command(true)
+        let parsed = command(env, true)
             .try_get_matches_from(&args)
             .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
         let (matches, cli) = match parsed {
@@ -233,7 +237,7 @@ impl Cli {
                 return Err(e);
             }
             first => {
-                let again = command(false)
+                let again = command(env, false)
                     .try_get_matches_from(&args)
                     .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
                 match (first, again) {
@@ -307,12 +311,13 @@ pub fn usage_error(message: String) -> clap::Error {
 /// The command line's model. Variables that are set but empty count as
 /// unset; the supervision options read theirs only with `supervision_env`.
 /// Help shows each variable's name, never its value.
-fn command(supervision_env: bool) -> clap::Command {
+fn command(env: &Env, supervision_env: bool) -> clap::Command {
     let supervision: Vec<&str> = supervision_ids().collect();
     Cli::command().mut_args(|arg| {
         let empty = arg
             .get_env()
-            .is_some_and(|name| std::env::var_os(name).is_some_and(|v| v.is_empty()));
+            .and_then(|name| env.get(name.to_str()?))
+            .is_some_and(<[u8]>::is_empty);
         let main_only = supervision.contains(&arg.get_id().as_str());
         if empty || (main_only && !supervision_env) {
             arg.env(None::<&str>)
@@ -365,11 +370,8 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::parse_args(
-            std::iter::once("launch")
-                .chain(args.iter().copied())
-                .map(OsString::from),
-        )
+        let args = std::iter::once("launch").chain(args.iter().copied());
+        Cli::parse_args(args.map(OsString::from), &Env::default())
     }
 
     fn error(args: &[&str]) -> String {

@@ -56,7 +56,8 @@ fn main() -> ExitCode {
     // command line is read and the templates rendered: in the main job each
     // is forwarded once the child exists; the other modes give them back.
     let signals = supervise::take_signals();
-    let cli = match Cli::parse_args(std::env::args_os()) {
+    let env = Env::from_process();
+    let cli = match Cli::parse_args(std::env::args_os(), &env) {
         Ok(cli) => cli,
         Err(e) => return usage_exit(&e),
     };
@@ -68,7 +69,6 @@ fn main() -> ExitCode {
             return ExitCode::from(code::OS_ERROR);
         }
     };
-    let env = Env::from_process();
     let result = match &cli.mode {
         Some(Mode::Run(command)) => main_job(&cli, command, signals, &env, log),
         mode => {

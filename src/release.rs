@@ -149,8 +149,11 @@ pub fn child_env(
         changes.push(EnvChange::Set("VMARGS_PATH", path.into()));
         changes.push(EnvChange::Set("RELEASE_VM_ARGS", path.into()));
     }
-    changes.push(EnvChange::Remove("RELX_REPLACE_OS_VARS"));
-    changes.push(EnvChange::Remove("REPLACE_OS_VARS"));
+    for name in ["RELX_REPLACE_OS_VARS", "REPLACE_OS_VARS"] {
+        if env.get(name).is_some() {
+            changes.push(EnvChange::Remove(name));
+        }
+    }
     if let Some(out_dir) = out_dir
         && env.get("RELEASE_TMP").is_none_or(<[u8]>::is_empty)
     {
