@@ -38,13 +38,17 @@ enum Failure {
     Write(#[from] WriteError),
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
+    #[error("{0}")]
+    Release(String),
 }
 
 impl Failure {
     fn code(&self) -> u8 {
         match self {
             Failure::Usage(_) | Failure::Templates(TemplateError::Usage(_)) => code::USAGE,
-            Failure::Templates(TemplateError::Problems { .. }) => code::CONFIG,
+            Failure::Templates(TemplateError::Problems { .. }) | Failure::Release(_) => {
+                code::CONFIG
+            }
             Failure::Write(_) => code::CANT_CREATE,
             Failure::Stdout(_) => code::IO_ERROR,
         }
@@ -121,8 +125,8 @@ fn other_mode(
     }
     let types = types(args);
     let mut resolver = Resolver::new(env, &types);
-    let files = load(args, &[], env, log)?;
-    let base = include_base(args, &[], env);
+    let (files, root) = load(args, &[], env, log)?;
+    let base = include_base(root.as_deref());
     match mode {
         Mode::Render { stdout: true } => {
             let rendered = templates::render_all(files, &base, &mut resolver)?;
@@ -131,7 +135,6 @@ fn other_mode(
         Mode::Render { stdout: false } => {
             let rendered = templates::render_all(files, &base, &mut resolver)?;
             let dir = args.out_dir.as_deref().unwrap_or(Path::new("."));
-            let root = release::root(args.root.as_deref(), &[], env);
             check_out_dir(dir, root.as_deref(), &rendered)?;
             let out = OutDir::at(dir, None)?;
             write_all(&out, &rendered, log, Log::Normal)?;
@@ -167,26 +170,28 @@ fn types(args: &TemplateArgs) -> HashMap<String, Type> {
     args.types.iter().cloned().collect()
 }
 
-/// Reads the templates, saying once when there are none.
+/// Reads the templates (and says once when there are none); returns them
+/// with the release root they came from, if any.
 fn load(
     args: &TemplateArgs,
     command: &[OsString],
     env: &Env,
     log: Log,
-) -> Result<Vec<TemplateFile>, Failure> {
-    let files = templates::load(templates::select(args, command, env))?;
+) -> Result<(Vec<TemplateFile>, Option<PathBuf>), Failure> {
+    let selection = release::select(args, command, env).map_err(Failure::Release)?;
+    let files = templates::load(selection.templates)?;
     if files.is_empty() {
         log.outcome(
             "no templates: no --sys-config, --vm-args or --file, and no release found to take them from",
         );
     }
-    Ok(files)
+    Ok((files, selection.root))
 }
 
 /// The directory relative include names of a sys.config resolve against:
 /// where the release runs, its root; else the current directory.
-fn include_base(args: &TemplateArgs, command: &[OsString], env: &Env) -> PathBuf {
-    release::root(args.root.as_deref(), command, env).unwrap_or_else(|| ".".into())
+fn include_base(root: Option<&Path>) -> PathBuf {
+    root.map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Refuses an out dir in the release or beside a template: launch never
@@ -358,12 +363,11 @@ fn main_job(
     let opts = supervise_options(&cli.supervise, log)?;
     let types = types(args);
     let mut resolver = Resolver::new(env, &types);
-    let files = load(args, command, env, log)?;
+    let (files, root) = load(args, command, env, log)?;
     let rendered = if files.is_empty() {
         Vec::new()
     } else {
-        let base = include_base(args, command, env);
-        templates::render_all(files, &base, &mut resolver)?
+        templates::render_all(files, &include_base(root.as_deref()), &mut resolver)?
     };
     let run = |env_changes: &[release::EnvChange]| {
         if cli.supervise.exec {
@@ -382,7 +386,6 @@ fn main_job(
         Some(dir) => dir.clone(),
         None => output::temp_dir(env),
     };
-    let root = release::root(args.root.as_deref(), command, env);
     check_out_dir(&out, root.as_deref(), &rendered)?;
     let out = match &args.out_dir {
         Some(_) => OutDir::at(&out, opts.user)?,

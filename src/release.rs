@@ -9,14 +9,98 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::cli::TemplateArgs;
 use crate::resolve::Env;
+use crate::templates::Role;
 
-/// The release root: `--root`; else `<dir>` when COMMAND is `<dir>/bin/<name>`
-/// and `<dir>/releases` exists; else `$RELEASE_ROOT`; else the current
-/// directory when it holds `releases/`.
-pub fn root(explicit: Option<&Path>, command: &[OsString], env: &Env) -> Option<PathBuf> {
+/// The templates of a run and the release they came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The release root, when there is one: where the release runs, so
+    /// relative include names of a sys.config resolve against it.
+    pub root: Option<PathBuf>,
+    /// The templates, in the order sys.config, vm.args, other files.
+    pub templates: Vec<(PathBuf, Role)>,
+}
+
+/// How the release root was found, which says how sure launch may be that a
+/// release is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// `--root` or `LAUNCH_ROOT`: the user named it.
+    Named,
+    /// COMMAND is `<root>/bin/<name>` and `<root>/releases` exists: a
+    /// release's start script.
+    StartScript,
+    /// `$RELEASE_ROOT`, or the current directory holding `releases/`.
+    Guessed,
+}
+
+/// The templates named on the command line, and the release's own for
+/// those not named: `--sys-config`, `--vm-args`, `--file`; discovery under
+/// the release root fills in sys.config and vm.args.
+///
+/// Discovery fails closed when the user named the root or COMMAND is a
+/// release's start script: a root without a release, a version that cannot
+/// be told, or a release with neither template is an error then, not a
+/// release started with nothing rendered. Otherwise finding nothing is not
+/// an error.
+pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Selection, String> {
+    let found = root(args.root.as_deref(), command, env);
+    let mut selection = Selection {
+        root: found.as_ref().map(|(root, _)| root.clone()),
+        templates: Vec::new(),
+    };
+    let wanted = [
+        (args.sys_config.clone(), "sys.config", Role::SysConfig),
+        (args.vm_args.clone(), "vm.args", Role::VmArgs),
+    ];
+    let discover = wanted.iter().any(|(given, ..)| given.is_none());
+    let version = match (&found, discover) {
+        (Some((root, how)), true) => match version(root) {
+            Ok(version) => Some((root.as_path(), version)),
+            Err(_) if *how == Found::Guessed => None,
+            Err(why) => return Err(why),
+        },
+        _ => None,
+    };
+    let mut discovered = 0;
+    for (given, name, role) in wanted {
+        let path = match given {
+            Some(path) => Some(path),
+            None => version.as_ref().and_then(|(root, vsn)| {
+                let found = template(root, vsn, name);
+                discovered += usize::from(found.is_some());
+                found
+            }),
+        };
+        if let Some(path) = path {
+            selection.templates.push((path, role));
+        }
+    }
+    if let (Some((root, vsn)), Some((_, how))) = (&version, &found)
+        && discovered == 0
+        && *how != Found::Guessed
+        && args.sys_config.is_none()
+        && args.vm_args.is_none()
+    {
+        return Err(format!(
+            "no release at {}: releases/{vsn} holds no sys.config(.src) or vm.args(.src)",
+            root.display()
+        ));
+    }
+    selection
+        .templates
+        .extend(args.files.iter().map(|p| (p.clone(), Role::Other)));
+    Ok(selection)
+}
+
+/// The release root and how it was found: `--root`; else `<dir>` when
+/// COMMAND is `<dir>/bin/<name>` and `<dir>/releases` exists; else
+/// `$RELEASE_ROOT`; else the current directory when it holds `releases/`.
+fn root(explicit: Option<&Path>, command: &[OsString], env: &Env) -> Option<(PathBuf, Found)> {
     if let Some(root) = explicit {
-        return Some(root.to_path_buf());
+        return Some((root.to_path_buf(), Found::Named));
     }
     if let Some(program) = command.first() {
         let program = Path::new(program);
@@ -30,38 +114,73 @@ pub fn root(explicit: Option<&Path>, command: &[OsString], env: &Env) -> Option<
                 dir
             };
             if dir.join("releases").is_dir() {
-                return Some(dir.to_path_buf());
+                return Some((dir.to_path_buf(), Found::StartScript));
             }
         }
     }
     if let Some(root) = env.get("RELEASE_ROOT").filter(|r| !r.is_empty()) {
-        return Some(PathBuf::from(OsStr::from_bytes(root)));
+        return Some((PathBuf::from(OsStr::from_bytes(root)), Found::Guessed));
     }
-    Path::new("releases").is_dir().then(|| PathBuf::from("."))
+    Path::new("releases")
+        .is_dir()
+        .then(|| (PathBuf::from("."), Found::Guessed))
 }
 
 /// The release version: the second field of `releases/start_erl.data`, else
-/// the only directory under `releases/`.
-pub fn version(root: &Path) -> Option<String> {
+/// the only directory under `releases/`. The error says what was looked for.
+fn version(root: &Path) -> Result<String, String> {
     let releases = root.join("releases");
-    if let Ok(data) = std::fs::read_to_string(releases.join("start_erl.data"))
-        && let Some(vsn) = data.split_whitespace().nth(1)
-    {
-        return Some(vsn.to_owned());
+    let entries = std::fs::read_dir(&releases).map_err(|e| {
+        format!(
+            "no release at {}: cannot read {} ({e})",
+            root.display(),
+            releases.display()
+        )
+    })?;
+    let data = releases.join("start_erl.data");
+    match std::fs::read_to_string(&data) {
+        Ok(text) => {
+            return match text.split_whitespace().nth(1) {
+                Some(vsn) if releases.join(vsn).is_dir() => Ok(vsn.to_owned()),
+                Some(_) => Err(format!(
+                    "{} names a release version that has no directory in {}",
+                    data.display(),
+                    releases.display()
+                )),
+                None => Err(format!(
+                    "{} should hold two words (ERTS version, release version)",
+                    data.display()
+                )),
+            };
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("cannot read {}: {e}", data.display()));
+        }
+        Err(_) => {}
     }
-    let mut dirs = std::fs::read_dir(&releases)
-        .ok()?
+    let mut dirs: Vec<String> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()));
-    let only = dirs.next()?;
-    if dirs.next().is_some() {
-        return None;
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    match dirs.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => Err(format!(
+            "no release at {}: {} holds no version directory",
+            root.display(),
+            releases.display()
+        )),
+        several => Err(format!(
+            "cannot tell which release to render: {} holds {} and no start_erl.data says which",
+            releases.display(),
+            several.join(", ")
+        )),
     }
-    only.file_name().into_string().ok()
 }
 
 /// The first of `NAME.src`, `NAME` that exists in the release's version directory.
-pub fn template(root: &Path, version: &str, name: &str) -> Option<PathBuf> {
+fn template(root: &Path, version: &str, name: &str) -> Option<PathBuf> {
     let dir = root.join("releases").join(version);
     [format!("{name}.src"), name.to_owned()]
         .into_iter()
@@ -78,11 +197,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let releases = dir.path().join("releases");
         std::fs::create_dir_all(releases.join("0.1.0")).unwrap();
-        assert_eq!(version(dir.path()).as_deref(), Some("0.1.0"));
+        assert_eq!(version(dir.path()).as_deref(), Ok("0.1.0"));
         std::fs::create_dir_all(releases.join("0.2.0")).unwrap();
-        assert_eq!(version(dir.path()), None);
+        let ambiguous = version(dir.path()).unwrap_err();
+        assert!(ambiguous.contains("0.1.0, 0.2.0"), "{ambiguous}");
         std::fs::write(releases.join("start_erl.data"), "13.1.5 0.2.0\n").unwrap();
-        assert_eq!(version(dir.path()).as_deref(), Some("0.2.0"));
+        assert_eq!(version(dir.path()).as_deref(), Ok("0.2.0"));
+        std::fs::write(releases.join("start_erl.data"), "13.1.5 0.3.0\n").unwrap();
+        assert!(
+            version(dir.path()).is_err(),
+            "a version without a directory"
+        );
+        std::fs::write(releases.join("start_erl.data"), "13.1.5\n").unwrap();
+        assert!(version(dir.path()).is_err(), "one word");
+        assert!(version(&dir.path().join("nowhere")).is_err());
     }
 
     #[test]
@@ -108,11 +236,38 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("releases")).unwrap();
         let cmd = [dir.path().join("bin/app").into_os_string()];
         let env = Env::default();
-        assert_eq!(root(None, &cmd, &env), Some(dir.path().to_path_buf()));
+        assert_eq!(
+            root(None, &cmd, &env),
+            Some((dir.path().to_path_buf(), Found::StartScript))
+        );
         assert_eq!(
             root(Some(Path::new("/x")), &cmd, &env),
-            Some(PathBuf::from("/x"))
+            Some((PathBuf::from("/x"), Found::Named))
         );
+    }
+
+    #[test]
+    fn a_named_root_without_a_release_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = TemplateArgs {
+            root: Some(dir.path().to_path_buf()),
+            ..TemplateArgs::default()
+        };
+        let env = Env::default();
+        assert!(select(&args, &[], &env).is_err(), "no releases/");
+        std::fs::create_dir_all(dir.path().join("releases/1")).unwrap();
+        let empty = select(&args, &[], &env).unwrap_err();
+        assert!(empty.contains("holds no sys.config"), "{empty}");
+        std::fs::write(dir.path().join("releases/1/vm.args"), "-x").unwrap();
+        let found = select(&args, &[], &env).unwrap();
+        assert_eq!(found.templates.len(), 1);
+        // Guessed from $RELEASE_ROOT: nothing found is no error.
+        let guessed = Env::from_pairs([(
+            "RELEASE_ROOT".to_string(),
+            dir.path().join("x").into_os_string().into_encoded_bytes(),
+        )]);
+        let nothing = select(&TemplateArgs::default(), &[], &guessed).unwrap();
+        assert!(nothing.templates.is_empty());
     }
 }
 

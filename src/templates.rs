@@ -2,14 +2,11 @@
 //! every file is collected and printed before anything is written.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::cli::TemplateArgs;
 use crate::diag::{Problem, print_problems, say};
 use crate::format::{Format, Found};
-use crate::release;
-use crate::resolve::{Env, Resolver};
+use crate::resolve::Resolver;
 
 /// What a template is to the release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,31 +66,6 @@ pub enum TemplateError {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// The templates named on the command line or found in the release, in the
-/// order sys.config, vm.args, other files.
-pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Vec<(PathBuf, Role)> {
-    let mut chosen = Vec::new();
-    // The release is looked for once, and only when a template is missing.
-    let mut release: Option<Option<(PathBuf, String)>> = None;
-    let mut discovered = |name: &str| -> Option<PathBuf> {
-        let found = release.get_or_insert_with(|| {
-            let root = release::root(args.root.as_deref(), command, env)?;
-            let version = release::version(&root)?;
-            Some((root, version))
-        });
-        let (root, version) = found.as_ref()?;
-        release::template(root, version, name)
-    };
-    if let Some(p) = args.sys_config.clone().or_else(|| discovered("sys.config")) {
-        chosen.push((p, Role::SysConfig));
-    }
-    if let Some(p) = args.vm_args.clone().or_else(|| discovered("vm.args")) {
-        chosen.push((p, Role::VmArgs));
-    }
-    chosen.extend(args.files.iter().map(|p| (p.clone(), Role::Other)));
-    chosen
 }
 
 /// Reads the templates. A file that cannot be read is a problem like any other.

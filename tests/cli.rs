@@ -338,3 +338,51 @@ fn each_release_layout_is_discovered() {
         }
     }
 }
+
+#[test]
+fn a_named_root_or_a_start_script_without_a_release_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = dir.path().join("started");
+    // A release whose start script leaves a mark, with two versions and no
+    // start_erl.data to say which.
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(app.join("bin")).unwrap();
+    for vsn in ["0.1.0", "0.2.0"] {
+        let vsn = app.join("releases").join(vsn);
+        std::fs::create_dir_all(&vsn).unwrap();
+        std::fs::write(vsn.join("sys.config"), "[].").unwrap();
+    }
+    let script = app.join("bin/app");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch {}\n", started.display())).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let typo = dir.path().join("ap");
+    for (root, command) in [
+        (Some(typo.as_path()), vec!["true".into()]),
+        (Some(app.as_path()), vec!["true".into()]),
+        (None, vec![script.clone()]),
+    ] {
+        let mut cmd = launch();
+        if let Some(root) = root {
+            cmd.arg("--root").arg(root);
+        }
+        let out = run(cmd.arg("--").args(&command));
+        assert_eq!(code(&out), 78, "{root:?} {command:?}");
+        assert!(!started.exists(), "the release started");
+    }
+    let out = run(launch().arg("--root").arg(&typo).arg("check"));
+    assert_eq!(code(&out), 78);
+    assert!(stderr(&out).contains(&typo.display().to_string()));
+    let out = run(launch()
+        .arg("--root")
+        .arg(&app)
+        .args(["render", "--stdout"]));
+    assert!(stderr(&out).contains("0.1.0, 0.2.0"), "{}", stderr(&out));
+    // A start_erl.data that names a version settles it.
+    std::fs::write(app.join("releases/start_erl.data"), "13.0 0.2.0\n").unwrap();
+    let out = run(launch().arg("--").arg(&script));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(started.exists());
+    // A guessed root ($RELEASE_ROOT) that holds nothing is not an error.
+    let out = run(launch().args(["--", "true"]).env("RELEASE_ROOT", &typo));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
