@@ -86,7 +86,10 @@ impl OutDir {
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir_in(&parent)
             .map_err(|source| WriteError {
-                path: format!("a private directory in {} ($TMPDIR)", parent.display()),
+                path: format!(
+                    "a private directory in {} (set TMPDIR, or LAUNCH_OUT_DIR, to a writable directory)",
+                    parent.display()
+                ),
                 source,
             })?;
         OutDir::open(dir.path().to_path_buf(), owner, true, Some(dir))
