@@ -23,6 +23,17 @@ use crate::supervise::signals::{parse_duration, parse_rewrite};
 use crate::supervise::wait::Target;
 use crate::types::Type;
 
+/// `launch --version`: the version, the target and the commit it was built
+/// from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("LAUNCH_TARGET"),
+    ", ",
+    env!("LAUNCH_COMMIT"),
+    ")"
+);
+
 const USAGE: &str = "launch [OPTIONS] [--] COMMAND [ARGS...]\n       \
                      launch render [OPTIONS] (--out-dir DIR | --stdout)\n       \
                      launch check [OPTIONS]\n       \
@@ -33,7 +44,7 @@ const USAGE: &str = "launch [OPTIONS] [--] COMMAND [ARGS...]\n       \
 #[derive(Debug, Parser)]
 #[command(
     name = "launch",
-    version,
+    version = VERSION,
     disable_help_subcommand = true,
     override_usage = USAGE,
     after_help = "COMMAND may follow `--`, or stand alone when its first word is not a subcommand's name.\n\
