@@ -7,9 +7,29 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The launch binary under test, with an empty environment but for PATH.
+/// The launch binary under test: `$LAUNCH_BIN` when set (a binary built for
+/// another target), else the one cargo built.
+pub fn launch_bin() -> PathBuf {
+    std::env::var_os("LAUNCH_BIN")
+        .filter(|b| !b.is_empty())
+        .map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_launch")),
+            PathBuf::from,
+        )
+}
+
+/// The launch binary under test, run through `$LAUNCH_RUNNER` when set
+/// (`qemu-aarch64-static` for an arm64 binary), with an empty environment
+/// but for PATH.
 pub fn launch() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_launch"));
+    let mut cmd = match std::env::var_os("LAUNCH_RUNNER").filter(|r| !r.is_empty()) {
+        Some(runner) => {
+            let mut cmd = Command::new(runner);
+            cmd.arg(launch_bin());
+            cmd
+        }
+        None => Command::new(launch_bin()),
+    };
     cmd.env_clear();
     cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
     cmd
