@@ -1,12 +1,19 @@
 //! Project tasks, run with `cargo xtask TASK` (an alias in `.cargo/config.toml`).
 //!
-//! `cargo xtask assets [DIR]` writes launch's shell completions (bash, zsh,
-//! fish) and its man pages into DIR (default `target/assets`), generated from
-//! the same clap model the binary parses its command line with, so they can
-//! never disagree with `launch --help`.
+//! - `cargo xtask assets [DIR]` writes launch's shell completions (bash, zsh,
+//!   fish) and its man pages into DIR (default `target/assets`), generated
+//!   from the same clap model the binary parses its command line with, so
+//!   they can never disagree with `launch --help`.
+//! - `cargo xtask dist` builds the release files into `target/dist`: for
+//!   x86_64 and aarch64, a static musl binary in
+//!   `launch-VERSION-TARGET.tar.gz` with the README, the licenses, the
+//!   changelog, the completions and the man pages; and `SHA256SUMS`. It
+//!   needs the two rustup targets and Debian's tar, gzip and coreutils; the
+//!   arm64 binary is linked with rust-lld, so no C cross compiler is needed.
+//!   The archives are reproducible: the same commit gives the same bytes.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use clap::CommandFactory;
 use clap_complete::Shell;
@@ -15,22 +22,28 @@ use launch::cli::Cli;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("assets") => {
-            let dir = args.get(1).map_or_else(default_dir, PathBuf::from);
-            assets(&dir).map(|written| {
-                for path in written {
-                    println!("{}", path.display());
-                }
-            })
-        }
-        _ => {
-            eprintln!("usage: cargo xtask assets [DIR]   (default DIR: target/assets)");
-            return ExitCode::from(64);
-        }
-    };
+    let result: Result<Vec<PathBuf>, Box<dyn std::error::Error>> =
+        match args.first().map(String::as_str) {
+            Some("assets") => {
+                let dir = args
+                    .get(1)
+                    .map_or_else(|| target_dir().join("assets"), PathBuf::from);
+                assets(&dir).map_err(Into::into)
+            }
+            Some("dist") if args.len() == 1 => dist(),
+            _ => {
+                eprintln!("usage: cargo xtask assets [DIR]   (default DIR: target/assets)");
+                eprintln!("       cargo xtask dist           (into target/dist)");
+                return ExitCode::from(64);
+            }
+        };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(written) => {
+            for path in written {
+                println!("{}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
@@ -38,8 +51,136 @@ fn main() -> ExitCode {
     }
 }
 
-fn default_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/assets")
+/// The project's checkout.
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the project")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    project().join("target")
+}
+
+/// The targets release files are built for.
+const TARGETS: [&str; 2] = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"];
+
+/// The files besides the binary in every archive.
+const DOCUMENTS: [&str; 4] = ["README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"];
+
+/// Builds the archives and their checksums into `target/dist`; returns what
+/// was written.
+fn dist() -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
+    let project = project();
+    let version = launch_version();
+    let dist = target_dir().join("dist");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist)?;
+    }
+    std::fs::create_dir_all(&dist)?;
+    let epoch = run(Command::new("git")
+        .args(["log", "-1", "--format=%ct"])
+        .current_dir(&project))?;
+    let assets_dir = dist.join("assets");
+    assets(&assets_dir)?;
+    let mut archives = Vec::new();
+    for target in TARGETS {
+        let binary = build(target, epoch.trim())?;
+        let name = format!("launch-{version}-{target}");
+        let stage = dist.join(&name);
+        std::fs::create_dir_all(&stage)?;
+        std::fs::copy(&binary, stage.join("launch"))?;
+        for doc in DOCUMENTS {
+            std::fs::copy(project.join(doc), stage.join(doc))?;
+        }
+        copy_tree(&assets_dir, &stage)?;
+        let archive = format!("{name}.tar.gz");
+        // Same inputs, same bytes: sorted names, one time stamp, no owners,
+        // no gzip time stamp.
+        run(Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "tar --sort=name --mtime=@{epoch} --owner=0 --group=0 --numeric-owner \
+                 --format=gnu -cf - {name} | gzip -n -9 > {archive}",
+                epoch = epoch.trim()
+            ))
+            .current_dir(&dist))?;
+        std::fs::remove_dir_all(&stage)?;
+        archives.push(archive);
+    }
+    std::fs::remove_dir_all(&assets_dir)?;
+    let sums = run(Command::new("sha256sum").args(&archives).current_dir(&dist))?;
+    std::fs::write(dist.join("SHA256SUMS"), sums)?;
+    let mut written: Vec<PathBuf> = archives.iter().map(|a| dist.join(a)).collect();
+    written.push(dist.join("SHA256SUMS"));
+    Ok(written)
+}
+
+/// launch's version, as `launch --version` says it.
+fn launch_version() -> String {
+    let command = Cli::command();
+    let version = command.get_version().unwrap_or_default();
+    version.split(' ').next().unwrap_or_default().to_owned()
+}
+
+/// Builds the static binary for `target` in a directory of its own, with
+/// the checkout's and cargo's paths left out of it; returns its path.
+fn build(target: &str, epoch: &str) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let project = project();
+    let dir = target_dir().join("dist-build");
+    let cargo_home = std::env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
+    let remap = format!(
+        "--remap-path-prefix={}=launch --remap-path-prefix={cargo_home}=cargo",
+        project.display()
+    );
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--locked",
+                "-p",
+                "beam-launch",
+            ])
+            .args(["--target", target, "--target-dir"])
+            .arg(&dir)
+            .env("RUSTFLAGS", remap)
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER", "rust-lld")
+            .current_dir(&project),
+    )?;
+    Ok(dir.join(target).join("release/launch"))
+}
+
+/// Copies the tree under `from` into `to`.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&dest)?;
+            copy_tree(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `cmd`, failing with what it said; returns its standard output.
+fn run(cmd: &mut Command) -> Result<String, Box<dyn std::error::Error>> {
+    let out = cmd.output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    Ok(String::from_utf8(out.stdout)?)
 }
 
 /// The shells completions are written for, and each file's conventional name.
