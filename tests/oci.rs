@@ -1,0 +1,343 @@
+//! launch under a real OCI runtime, as Docker and Kubernetes run it: Debian's
+//! `runc` starts the static launch as PID 1 of a container with a read-only
+//! root, a tmpfs on `/tmp` and the release bound read-only at `/app`, and
+//! the tests check what a user of such an image checks — the release answers
+//! with values from the container's environment, `docker stop` (`runc kill
+//! TERM`) ends it gracefully with 0, the stop delay keeps it answering, a
+//! missing variable stops it from starting, orphans do not pile up as
+//! zombies, a user that is not root works, and so does a scratch image.
+//!
+//! The app is queried from the host by entering only the container's
+//! network namespace; what it saw is written to a volume (`/report`).
+//! Everything needs root and runc; without them the tests say they were
+//! skipped (with `LAUNCH_REQUIRE_BEAM=1` they fail instead).
+
+mod common;
+#[path = "common/oci.rs"]
+mod oci;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{binary, charlist};
+use oci::{Bundle, Container, Image, rebar3_release, static_launch};
+
+/// The port the app serves on, in its own network namespace.
+const PORT: u16 = 4321;
+/// A string with quotes, a backslash, UTF-8 and a placeholder of its own.
+const GREETING: &str = "hi \"there\" \\ é ${NOT_EXPANDED}";
+const SECRET: &str = "s3cr$${x}t 'q'";
+
+/// The rebar3 release's environment in the container.
+fn release_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("GREETING", GREETING.to_owned()),
+        ("SECRET", SECRET.to_owned()),
+        ("COOKIE", "monster".to_owned()),
+        ("MOTD", "hello".to_owned()),
+        ("QUOTED", "a \"b\" c".to_owned()),
+        ("PORT", PORT.to_string()),
+        ("SERVE", "1".to_owned()),
+        ("REPORT_FILE", "/report/report".to_owned()),
+        ("MARK_FILE", "/report/marks".to_owned()),
+    ]
+}
+
+/// The application's environment as the rebar3 release reports it.
+fn reported_env() -> String {
+    format!(
+        "[{{greeting,{}}},{{mode,normal}},{{pool_size,10}},{{port,{PORT}}},{{secret,{}}}].",
+        charlist(GREETING),
+        binary(SECRET.as_bytes()),
+    )
+}
+
+/// A Debian image with the rebar3 release at `/app` and the static launch at
+/// `/launch`, whose process is `init... /app/bin/reporter foreground`, run
+/// as root (HOME as Docker sets it). Returns the host side of `/report`.
+fn release_bundle(release: &Path, init: &[&str]) -> (Bundle, PathBuf) {
+    let mut bundle = Bundle::new(Image::Debian);
+    bundle
+        .bind(static_launch(), "/launch", false)
+        .bind(release, "/app", false)
+        .env("HOME", "/root");
+    for (name, value) in release_env() {
+        bundle.env(name, &value);
+    }
+    let report = bundle.volume("/report");
+    let mut args = init.to_vec();
+    args.extend(["/app/bin/reporter", "foreground"]);
+    bundle.args(&args);
+    (bundle, report)
+}
+
+/// Waits until the app marked that it serves, or fails with the
+/// container's output when it exited first or took too long.
+fn wait_until_serving(container: &mut Container, report: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !read(&report.join("marks")).contains("serving") {
+        if let Some(status) = container.try_wait() {
+            panic!(
+                "the release exited with {status} before it served:\n{}",
+                container.output()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the release never served:\n{}",
+            container.output()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// The time of the first `what` line of the marks file.
+fn mark(marks: &str, what: &str) -> Option<u128> {
+    marks
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{what} ")))
+        .map(|t| t.parse().unwrap())
+}
+
+fn millis() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+#[test]
+fn the_release_answers_with_values_from_the_containers_environment() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (bundle, report) = release_bundle(release, &["/launch", "--"]);
+    let mut container = bundle.run("answers");
+    wait_until_serving(&mut container, &report);
+    // It listens on PORT: the placeholder became an integer the app used.
+    assert_eq!(container.ask(PORT).as_deref(), Some("ok\n"));
+    let text = read(&report.join("report"));
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(reported_env().as_str()));
+    let arg = |v: &str| format!("{{ok,[[{}]]}}", charlist(v));
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!(
+                "[{{motd,{}}},{{path_arg,{}}}].",
+                arg("hello"),
+                arg("a \"b\" c")
+            )
+            .as_str()
+        )
+    );
+    container.kill("TERM");
+    assert_eq!(container.wait(Duration::from_secs(60)), 0);
+}
+
+#[test]
+fn a_mix_release_answers_with_values_from_the_containers_environment() {
+    let Some(release) = oci::mix_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let mut bundle = Bundle::new(Image::Debian);
+    bundle
+        .bind(static_launch(), "/launch", false)
+        .bind(release, "/app", false)
+        .env("HOME", "/root")
+        .env("PORT", &PORT.to_string())
+        .env("DB_USER", "o'neil \"admin\"")
+        .env("DB_PASSWORD", "p\\a$${ss} ü")
+        .env("MOTD", "hello")
+        .env("RELEASE_DISTRIBUTION", "none")
+        .env("SERVE", "1")
+        .env("REPORT_FILE", "/report/report")
+        .args(&["/launch", "--", "/app/bin/reporter", "start"]);
+    let report = bundle.volume("/report");
+    let mut container = bundle.run("mix");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while container.ask(PORT).as_deref() != Some("ok\n") {
+        if let Some(status) = container.try_wait() {
+            panic!("the release exited with {status}:\n{}", container.output());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the release never answered:\n{}",
+            container.output()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let env = format!(
+        "[{{hostname,{}}},{{mode,normal}},{{password,{}}},{{pool_size,10}},{{port,{PORT}}},{{username,{}}}].",
+        charlist("localhost"),
+        binary("p\\a$${ss} ü".as_bytes()),
+        binary(b"o'neil \"admin\""),
+    );
+    assert_eq!(
+        read(&report.join("report")).lines().next(),
+        Some(env.as_str())
+    );
+    container.kill("TERM");
+    assert_eq!(container.wait(Duration::from_secs(60)), 0);
+}
+
+#[test]
+fn runc_kill_term_stops_the_release_gracefully_with_exit_0() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (bundle, report) = release_bundle(release, &["/launch", "--"]);
+    let mut container = bundle.run("term");
+    wait_until_serving(&mut container, &report);
+    container.kill("TERM");
+    let status = container.wait(Duration::from_secs(60));
+    assert_eq!(status, 0, "{}", container.output());
+    assert!(
+        mark(&read(&report.join("marks")), "stopped").is_some(),
+        "the application's stop/1 ran (init:stop, not a kill)"
+    );
+}
+
+#[test]
+fn the_stop_delay_keeps_the_release_answering_after_term() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (mut bundle, report) = release_bundle(release, &["/launch", "--"]);
+    bundle.env("LAUNCH_STOP_DELAY", "2s");
+    let mut container = bundle.run("delay");
+    wait_until_serving(&mut container, &report);
+    let sent = Instant::now();
+    container.kill("TERM");
+    // Twice during the delay, as a load balancer's last requests would; the
+    // second a second before the delay ends, a margin for a busy machine.
+    let mut answered = 0;
+    for at in [300, 1000] {
+        std::thread::sleep(Duration::from_millis(at).saturating_sub(sent.elapsed()));
+        assert_eq!(
+            container.ask(PORT).as_deref(),
+            Some("ok\n"),
+            "the release stopped answering during the delay:\n{}",
+            container.output()
+        );
+        answered = millis();
+    }
+    assert_eq!(container.wait(Duration::from_secs(60)), 0);
+    let stopped = mark(&read(&report.join("marks")), "stopped").expect("stop/1 ran");
+    assert!(stopped >= answered, "stopped only after the delay");
+}
+
+#[test]
+fn a_missing_variable_exits_78_and_the_release_never_starts() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (mut bundle, report) = release_bundle(release, &["/launch", "--"]);
+    bundle.unset("GREETING");
+    let mut container = bundle.run("missing");
+    assert_eq!(container.wait(Duration::from_secs(60)), 78);
+    let err = container.stderr();
+    assert!(
+        err.contains("releases/0.1.0/sys.config.src") && err.contains("GREETING is not set"),
+        "{err}"
+    );
+    assert!(
+        !report.join("marks").exists() && !report.join("report").exists(),
+        "the release started"
+    );
+}
+
+#[test]
+fn a_scratch_image_without_tmp_exits_73_saying_which_variables_choose_the_place() {
+    if !oci::can_run_containers() {
+        return;
+    }
+    let mut bundle = Bundle::new(Image::Scratch);
+    bundle
+        .bind(static_launch(), "/launch", false)
+        .file("/conf/greeting.txt.src", "${GREETING}\n")
+        .env("GREETING", "hello")
+        .args(&[
+            "/launch",
+            "--file",
+            "/conf/greeting.txt.src",
+            "--",
+            "/launch",
+        ]);
+    let mut container = bundle.run("notmp");
+    assert_eq!(container.wait(Duration::from_secs(60)), 73);
+    let err = container.stderr();
+    assert!(
+        err.contains("TMPDIR") && err.contains("LAUNCH_OUT_DIR"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_scratch_image_without_etc_passwd_takes_a_numeric_user_and_refuses_a_name() {
+    if !oci::can_run_containers() {
+        return;
+    }
+    // The child is launch itself, rendering a file: it is written as the
+    // user the child runs as.
+    let mut bundle = Bundle::new(Image::Scratch);
+    bundle
+        .bind(static_launch(), "/launch", false)
+        .tmp()
+        .file("/conf/greeting.txt.src", "${GREETING}\n")
+        .env("GREETING", "hello")
+        .args(&[
+            "/launch",
+            "--user",
+            "10001:10001",
+            "--",
+            "/launch",
+            "render",
+            "--file",
+            "/conf/greeting.txt.src",
+            "--out-dir",
+            "/out",
+        ]);
+    let out = bundle.volume("/out");
+    let mut container = bundle.run("numeric");
+    assert_eq!(
+        container.wait(Duration::from_secs(60)),
+        0,
+        "{}",
+        container.output()
+    );
+    let written = out.join("greeting.txt");
+    assert_eq!(read(&written), "hello\n");
+    let meta = std::fs::metadata(&written).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (10001, 10001));
+
+    let mut bundle = Bundle::new(Image::Scratch);
+    bundle
+        .bind(static_launch(), "/launch", false)
+        .tmp()
+        .args(&["/launch", "--user", "app", "--", "/launch"]);
+    let mut container = bundle.run("named");
+    assert_eq!(container.wait(Duration::from_secs(60)), 64);
+    let err = container.stderr();
+    assert!(err.contains("no user named `app`"), "{err}");
+}
