@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{binary, charlist};
-use oci::{Bundle, Container, Image, rebar3_release, static_launch};
+use oci::{Bundle, Container, Image, eventually, rebar3_release, static_launch};
 
 /// The port the app serves on, in its own network namespace.
 const PORT: u16 = 4321;
@@ -109,6 +109,36 @@ fn millis() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis()
+}
+
+/// Renders the release's templates on the host, as a Kubernetes init
+/// container would (`launch render --root /app --out-dir /config`), for a
+/// release started without launch in front of it.
+fn render_beforehand(release: &Path, out_dir: &Path) {
+    let mut cmd = common::launch();
+    cmd.args(["render", "-q", "--root"])
+        .arg(release)
+        .arg("--out-dir")
+        .arg(out_dir);
+    for (name, value) in release_env() {
+        cmd.env(name, value);
+    }
+    let out = common::run(&mut cmd);
+    assert_eq!(common::code(&out), 0);
+}
+
+/// The rebar3 release with no init in front of it: its configuration
+/// rendered beforehand and bound at `/conf`, `process.args` the start
+/// script itself, or `init` followed by it.
+fn release_bundle_without_launch(release: &Path, init: &[&str]) -> (Bundle, PathBuf) {
+    let (mut bundle, report) = release_bundle(release, init);
+    let conf = bundle.host_dir("conf");
+    render_beforehand(release, &conf);
+    bundle
+        .bind(&conf, "/conf", false)
+        .env("RELX_CONFIG_PATH", "/conf/sys.config")
+        .env("VMARGS_PATH", "/conf/vm.args");
+    (bundle, report)
 }
 
 #[test]
@@ -267,6 +297,91 @@ fn a_missing_variable_exits_78_and_the_release_never_starts() {
     );
 }
 
+/// Makes five orphans in the running release: `os:cmd` starts `sh`, which
+/// starts `sleep` in the background and exits, so each `sleep` is
+/// reparented to PID 1. Asked through `runc exec ... bin/reporter eval`, as
+/// `docker exec` would; relx renders its vm.args for that into `/tmp`.
+fn make_orphans(container: &Container) {
+    let out = container
+        .exec(
+            &[("RELX_OUT_FILE_PATH", "/tmp")],
+            &[
+                "/app/bin/reporter",
+                "eval",
+                "[os:cmd(\"sleep 2 &\") || _ <- lists:seq(1, 5)], ok.",
+            ],
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "eval failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The zombies of the container.
+fn zombies(container: &mut Container) -> Vec<oci::Process> {
+    let mut all = container.processes();
+    all.retain(|p| p.state == 'Z');
+    all
+}
+
+/// Whether a `sleep` of [`make_orphans`] is still there, running or not.
+fn any_sleep(container: &mut Container) -> bool {
+    container.processes().iter().any(|p| p.comm == "sleep")
+}
+
+/// Two kinds of orphans: at boot the release starts `epmd -daemon`, which
+/// double-forks, and the intermediate processes exit once reparented to
+/// PID 1; later `os:cmd` leaves background processes that exit too.
+#[test]
+fn orphans_are_reaped_under_launch_and_stay_zombies_without_an_init() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (bundle, report) = release_bundle(release, &["/launch", "--"]);
+    let mut container = bundle.run("reaped");
+    wait_until_serving(&mut container, &report);
+    make_orphans(&container);
+    eventually(Duration::from_secs(30), "the orphans to be reaped", || {
+        !any_sleep(&mut container)
+    });
+    assert_eq!(zombies(&mut container), [], "zombies under launch");
+    container.kill("TERM");
+    assert_eq!(container.wait(Duration::from_secs(60)), 0);
+
+    // The control: the same release as PID 1 itself (its configuration
+    // rendered by an init container). The BEAM ignores SIGCHLD, so the
+    // kernel takes the orphans that exit once it runs; but what exited
+    // before — epmd's intermediate processes, while erlexec was PID 1 —
+    // stays a zombie for good.
+    let (bundle, report) = release_bundle_without_launch(release, &[]);
+    let mut control = bundle.run("zombies");
+    wait_until_serving(&mut control, &report);
+    let init = control.pid();
+    assert_eq!(
+        read(Path::new(&format!("/proc/{init}/comm"))),
+        "beam.smp\n",
+        "the BEAM is PID 1"
+    );
+    make_orphans(&control);
+    eventually(Duration::from_secs(30), "the orphans to exit", || {
+        !any_sleep(&mut control) || control.try_wait().is_some()
+    });
+    let left = zombies(&mut control);
+    assert!(
+        !left.is_empty() && left.iter().all(|p| p.comm == "epmd"),
+        "without an init epmd's orphans stay zombies: {left:?}"
+    );
+    control.kill("TERM");
+    assert_eq!(control.wait(Duration::from_secs(60)), 0);
+}
+
 #[test]
 fn a_scratch_image_without_tmp_exits_73_saying_which_variables_choose_the_place() {
     if !oci::can_run_containers() {
@@ -340,4 +455,53 @@ fn a_scratch_image_without_etc_passwd_takes_a_numeric_user_and_refuses_a_name() 
     assert_eq!(container.wait(Duration::from_secs(60)), 64);
     let err = container.stderr();
     assert!(err.contains("no user named `app`"), "{err}");
+}
+
+/// Milliseconds from `runc kill ID TERM` to the container's exit.
+fn term_to_exit(mut container: Container, report: &Path) -> u128 {
+    wait_until_serving(&mut container, report);
+    let sent = Instant::now();
+    container.kill("TERM");
+    let status = container.wait(Duration::from_secs(60));
+    let took = sent.elapsed().as_millis();
+    assert_eq!(status, 0, "{}", container.output());
+    took
+}
+
+/// Prints, does not assert: how long `docker stop` takes with launch and
+/// with Debian's `tini -s` as the init of the same image.
+#[test]
+fn term_to_exit_time_of_launch_and_tini() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    // Debian's tini is optional here: without it only launch is measured.
+    let tini = Path::new("/usr/bin/tini");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let (bundle, report) = release_bundle(release, &["/launch", "--"]);
+        ours.push(term_to_exit(bundle.run("time-launch"), &report));
+        if tini.is_file() {
+            let (mut bundle, report) =
+                release_bundle_without_launch(release, &["/tini", "-s", "--"]);
+            bundle.bind(tini, "/tini", false);
+            theirs.push(term_to_exit(bundle.run("time-tini"), &report));
+        }
+    }
+    let median = |runs: &[u128]| {
+        let mut sorted = runs.to_vec();
+        sorted.sort();
+        match sorted.get(sorted.len() / 2) {
+            Some(ms) => format!("{ms} ms {runs:?}"),
+            None => "not measured (no /usr/bin/tini)".to_owned(),
+        }
+    };
+    eprintln!(
+        "TERM to exit under runc, median of 3: launch {}, tini -s {}",
+        median(&ours),
+        median(&theirs),
+    );
 }

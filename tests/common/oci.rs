@@ -249,6 +249,13 @@ impl Bundle {
         self.bind(&host, dest, false)
     }
 
+    /// A new directory on the host side of the bundle, removed with it.
+    pub fn host_dir(&self, name: &str) -> PathBuf {
+        let host = self.dir.path().join("host").join(name);
+        std::fs::create_dir_all(&host).unwrap();
+        host
+    }
+
     /// A writable directory at `dest` that anyone may write (a volume);
     /// returns its host side.
     pub fn volume(&mut self, dest: &str) -> PathBuf {
@@ -320,6 +327,17 @@ impl Bundle {
             bundle: self,
         }
     }
+}
+
+/// A process of a container, seen from the host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Process {
+    /// Its PID on the host.
+    pub pid: i32,
+    /// Its command name.
+    pub comm: String,
+    /// Its state letter: `R`, `S`, `Z`...
+    pub state: char,
 }
 
 /// A running container; deleted (`runc delete -f`) when dropped.
@@ -419,6 +437,18 @@ impl Container {
         self.status
     }
 
+    /// `runc exec ID ARGS...` with extra variables, in the foreground: its
+    /// status is the exec'd process's.
+    pub fn exec(&self, env: &[(&str, &str)], args: &[&str]) -> Command {
+        let mut cmd = Command::new("runc");
+        cmd.args(["exec"]);
+        for (name, value) in env {
+            cmd.arg("--env").arg(format!("{name}={value}"));
+        }
+        cmd.arg(&self.id).args(args).stdin(Stdio::null());
+        cmd
+    }
+
     /// Connects to the container's `127.0.0.1:port` from the host, entering
     /// only the container's network namespace, and returns what it said, or
     /// `None` when nothing listens.
@@ -436,6 +466,34 @@ impl Container {
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
+
+    /// Every process in the container's PID namespace, zombies included.
+    pub fn processes(&mut self) -> Vec<Process> {
+        let ns = std::fs::read_link(format!("/proc/{}/ns/pid", self.pid())).unwrap();
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap() {
+            let name = entry.unwrap().file_name();
+            let Ok(pid) = name.to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            if std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok() != Some(ns.clone()) {
+                continue;
+            }
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // `PID (COMM) STATE ...`, where COMM may hold anything.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            found.push(Process {
+                pid,
+                comm: stat[open + 1..close].to_owned(),
+                state: stat[close + 2..].chars().next().unwrap_or('?'),
+            });
+        }
+        found
+    }
 }
 
 impl Drop for Container {
@@ -451,5 +509,14 @@ impl Drop for Container {
         }
         let _ = self.runc.kill();
         let _ = self.runc.wait();
+    }
+}
+
+/// Waits until `check` holds, at most `limit` (a hang fails the test).
+pub fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
