@@ -111,6 +111,31 @@ fn millis() -> u128 {
         .as_millis()
 }
 
+/// The BEAM of the container (the start script execs it).
+fn beam(container: &mut Container) -> oci::Process {
+    container
+        .processes()
+        .into_iter()
+        .find(|p| p.comm.starts_with("beam"))
+        .unwrap_or_else(|| panic!("no BEAM in the container:\n{}", container.output()))
+}
+
+/// A variable of a process's environment, read from the host.
+fn environ(pid: i32, name: &str) -> Option<String> {
+    let all = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    all.split(|&b| b == 0).find_map(|var| {
+        let var = String::from_utf8_lossy(var);
+        var.strip_prefix(&format!("{name}=")).map(str::to_owned)
+    })
+}
+
+/// The real user ID of a process, from its status.
+fn uid_of(pid: i32) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 /// Renders the release's templates on the host, as a Kubernetes init
 /// container would (`launch render --root /app --out-dir /config`), for a
 /// release started without launch in front of it.
@@ -380,6 +405,73 @@ fn orphans_are_reaped_under_launch_and_stay_zombies_without_an_init() {
     );
     control.kill("TERM");
     assert_eq!(control.wait(Duration::from_secs(60)), 0);
+}
+
+#[test]
+fn the_release_runs_as_a_user_that_is_not_root_rendering_into_tmp() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (mut bundle, report) = release_bundle(release, &["/launch", "--"]);
+    // Docker's HOME for a user that /etc/passwd does not know.
+    bundle.user(10001, 10001).env("HOME", "/");
+    let mut container = bundle.run("nonroot");
+    wait_until_serving(&mut container, &report);
+    assert_eq!(container.ask(PORT).as_deref(), Some("ok\n"));
+    assert_eq!(
+        read(&report.join("report")).lines().next(),
+        Some(reported_env().as_str())
+    );
+    let launch = container.pid();
+    assert_eq!(uid_of(launch), 10001);
+    let beam = beam(&mut container);
+    assert_eq!(uid_of(beam.pid), 10001);
+    let config = environ(beam.pid, "RELX_CONFIG_PATH").expect("RELX_CONFIG_PATH");
+    assert!(config.starts_with("/tmp/"), "{config}");
+    let rendered = container.root().join(config.trim_start_matches('/'));
+    assert_eq!(std::fs::metadata(&rendered).unwrap().uid(), 10001);
+    container.kill("TERM");
+    assert_eq!(container.wait(Duration::from_secs(60)), 0);
+}
+
+#[test]
+fn user_flag_runs_the_release_as_that_uid_and_gives_it_the_rendered_files() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (bundle, report) = release_bundle(release, &["/launch", "--user", "10001:10001", "--"]);
+    let mut container = bundle.run("user");
+    wait_until_serving(&mut container, &report);
+    assert_eq!(container.ask(PORT).as_deref(), Some("ok\n"));
+    let launch = container.pid();
+    assert_eq!(uid_of(launch), 0, "launch itself stays root");
+    let beam = beam(&mut container);
+    assert_eq!(uid_of(beam.pid), 10001);
+    assert_eq!(
+        std::fs::metadata(report.join("report")).unwrap().uid(),
+        10001,
+        "the app writes as that user"
+    );
+    let config = environ(beam.pid, "RELX_CONFIG_PATH").expect("RELX_CONFIG_PATH");
+    let rendered = container.root().join(config.trim_start_matches('/'));
+    let dir = rendered.parent().unwrap().to_owned();
+    for file in [rendered, dir.join("vm.args"), dir] {
+        let meta = std::fs::metadata(&file).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (10001, 10001),
+            "{}",
+            file.display()
+        );
+    }
+    container.kill("TERM");
+    assert_eq!(container.wait(Duration::from_secs(60)), 0);
 }
 
 #[test]

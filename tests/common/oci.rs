@@ -293,6 +293,16 @@ impl Bundle {
         self
     }
 
+    /// Runs the process as `uid`:`gid`, without capabilities, as Docker
+    /// runs an image's `USER` that is not root.
+    pub fn user(&mut self, uid: u32, gid: u32) -> &mut Self {
+        let process = &mut self.config["process"];
+        process["user"] = json!({"uid": uid, "gid": gid});
+        process["capabilities"]["effective"] = json!([]);
+        process["capabilities"]["permitted"] = json!([]);
+        self
+    }
+
     /// Starts the container: `runc run` in the background, its output (the
     /// container's) in files.
     pub fn run(self, name: &str) -> Container {
@@ -493,6 +503,11 @@ impl Container {
             });
         }
         found
+    }
+
+    /// The container's root file system, seen from the host.
+    pub fn root(&mut self) -> PathBuf {
+        PathBuf::from(format!("/proc/{}/root", self.pid()))
     }
 }
 
