@@ -408,6 +408,45 @@ fn orphans_are_reaped_under_launch_and_stay_zombies_without_an_init() {
 }
 
 #[test]
+#[ignore = "needs whole-container stop (issue 12 item 1)"]
+fn term_reaches_a_process_started_by_runc_exec_and_its_orphans_are_reaped() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    if !oci::can_run_containers() {
+        return;
+    }
+    let (bundle, report) = release_bundle(release, &["/launch", "--"]);
+    let mut container = bundle.run("exec");
+    wait_until_serving(&mut container, &report);
+    // A process `docker exec` started, with an orphan of its own (the
+    // background sleep outlives the shell that started it).
+    let script = "sleep 1000 & \
+                  trap 'echo bye > /report/bye; exit 0' TERM; \
+                  echo started > /report/started; \
+                  while :; do sleep 0.1; done";
+    let mut exec = container.exec(&[], &["sh", "-c", script]).spawn().unwrap();
+    eventually(Duration::from_secs(30), "the exec'd process", || {
+        report.join("started").exists()
+    });
+    container.kill("TERM");
+    let status = container.wait(Duration::from_secs(60));
+    assert_eq!(status, 0, "{}", container.output());
+    assert_eq!(
+        read(&report.join("bye")),
+        "bye\n",
+        "the exec'd process got TERM before the container ended:\n{}",
+        container.output()
+    );
+    let exec_status = exec.wait().unwrap();
+    assert_eq!(
+        exec_status.code(),
+        Some(0),
+        "it ended by its trap, not SIGKILL"
+    );
+}
+
+#[test]
 fn the_release_runs_as_a_user_that_is_not_root_rendering_into_tmp() {
     let Some(release) = rebar3_release() else {
         return;
@@ -547,6 +586,54 @@ fn a_scratch_image_without_etc_passwd_takes_a_numeric_user_and_refuses_a_name() 
     assert_eq!(container.wait(Duration::from_secs(60)), 64);
     let err = container.stderr();
     assert!(err.contains("no user named `app`"), "{err}");
+}
+
+#[test]
+#[ignore = "needs exec-form pre-stop (issue 12 item 2)"]
+fn an_exec_form_pre_stop_runs_in_an_image_without_a_shell() {
+    if !oci::can_run_containers() {
+        return;
+    }
+    // No /bin/sh: a scratch image with launch alone. The app stands in as a
+    // second launch waiting for a file that never comes (TERM ends it with
+    // 143); the hook is a third, rendering a file as its mark.
+    let mut bundle = Bundle::new(Image::Scratch);
+    bundle
+        .bind(static_launch(), "/launch", false)
+        .file("/conf/hook.txt.src", "pre-stop ${WHO}\n")
+        .env("WHO", "ran")
+        .args(&[
+            "/launch",
+            "--pre-stop",
+            r#"["/launch", "render", "--file", "/conf/hook.txt.src", "--out-dir", "/out"]"#,
+            "--",
+            "/launch",
+            "--wait",
+            "file:///never",
+            "--wait-timeout",
+            "10m",
+            "--",
+            "/never",
+        ]);
+    let out = bundle.volume("/out");
+    let mut container = bundle.run("execform");
+    eventually(Duration::from_secs(30), "the app", || {
+        container
+            .processes()
+            .iter()
+            .filter(|p| p.comm == "launch")
+            .count()
+            == 2
+    });
+    container.kill("TERM");
+    let status = container.wait(Duration::from_secs(60));
+    assert_eq!(
+        read(&out.join("hook.txt")),
+        "pre-stop ran\n",
+        "the hook ran without a shell:\n{}",
+        container.output()
+    );
+    assert_eq!(status, 143, "then TERM reached the app");
 }
 
 /// Milliseconds from `runc kill ID TERM` to the container's exit.
