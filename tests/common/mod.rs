@@ -84,19 +84,29 @@ fn beam_required() -> bool {
 /// `None` after saying why the test is skipped. With `LAUNCH_REQUIRE_BEAM=1`
 /// a missing tool fails the test instead.
 pub fn beam_tool(name: &str) -> Option<PathBuf> {
+    require_tool(name, "apt-get install erlang-nox rebar3 elixir")
+}
+
+/// The path of a tool a test drives (`runc`), found on PATH, or `None`
+/// after saying why the test is skipped and how to `install` it. With
+/// `LAUNCH_REQUIRE_BEAM=1` (CI, which installs them) a missing tool fails
+/// the test instead.
+pub fn require_tool(name: &str, install: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join(name))
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        assert!(
-            !beam_required(),
-            "LAUNCH_REQUIRE_BEAM=1 but `{name}` is not on PATH"
-        );
-        eprintln!("skipped: `{name}` is not installed (apt-get install erlang-nox rebar3 elixir)");
+        skip(&format!("`{name}` is not installed ({install})"));
     }
     found
+}
+
+/// Says why a test is skipped; with `LAUNCH_REQUIRE_BEAM=1` fails it instead.
+pub fn skip(reason: &str) {
+    assert!(!beam_required(), "LAUNCH_REQUIRE_BEAM=1 but {reason}");
+    eprintln!("skipped: {reason}");
 }
 
 /// Erlang code that prints a term in a form easy to build in Rust: `~w`
