@@ -660,3 +660,38 @@ fn launch_ignores_sigttin_and_sigttou() {
     let status = finish(&mut child, Duration::from_secs(5));
     assert_eq!(status.code(), Some(9));
 }
+
+#[test]
+fn a_child_killed_by_a_real_time_signal_gives_128_plus_n() {
+    for mode in modes() {
+        for signo in [34, 40, 64, 15] {
+            let mut child = launch_as(
+                mode,
+                &["-q", "--", "sh", "-c", &format!("kill -{signo} $$")],
+            )
+            .spawn()
+            .unwrap();
+            let status = finish(&mut child, Duration::from_secs(10));
+            assert_eq!(status.code(), Some(128 + signo), "{mode:?} signal {signo}");
+        }
+    }
+}
+
+#[test]
+fn a_real_time_stop_signal_forwarded_to_the_child_ends_it() {
+    // docker stop with `STOPSIGNAL SIGRTMIN+3`, as systemd images have it.
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(mode, &["--", "sh", "-c", "touch \"$READY\"; exec sleep 30"])
+            .env("READY", &ready)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        std::thread::sleep(Duration::from_millis(100));
+        kill(launch_pid(&child, mode), 37);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(128 + 37), "{mode:?}");
+    }
+}

@@ -23,12 +23,12 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigAction, SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Gid, Pid, Uid};
 
 use crate::diag::{Log, say};
 use crate::release::EnvChange;
 use signals::{Rewrites, name};
+use sys::Ended;
 use wait::{Target, WaitError};
 
 /// COMMAND was found but cannot be run.
@@ -150,11 +150,7 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         opts.grace_period.unwrap_or(DEFAULT_LEFTOVER_GRACE),
         &log,
     );
-    let code = match status {
-        WaitStatus::Exited(_, code) => code as u8,
-        WaitStatus::Signaled(_, signal, _) => 128 + signal as u8,
-        _ => 1,
-    };
+    let code = exit_code(status);
     log.step(format_args!("child exited; exiting with {code}"));
     ExitCode::from(code)
 }
@@ -459,7 +455,7 @@ struct Life<'a> {
     stop: Stop,
     /// When the child's group gets SIGKILL, after a stop signal was forwarded.
     kill_at: Option<Instant>,
-    status: Option<WaitStatus>,
+    status: Option<Ended>,
 }
 
 impl<'a> Life<'a> {
@@ -475,7 +471,7 @@ impl<'a> Life<'a> {
     }
 
     /// Forwards signals and reaps until the child exits; returns how it ended.
-    fn supervise(&mut self, sig: &Signals, log: &Log) -> WaitStatus {
+    fn supervise(&mut self, sig: &Signals, log: &Log) -> Ended {
         loop {
             self.reap(log);
             if let Some(status) = self.status {
@@ -623,23 +619,17 @@ impl<'a> Life<'a> {
 
     /// Reaps every child that has exited: the command, the hook, orphans.
     fn reap(&mut self, log: &Log) {
-        loop {
-            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) | Err(_) => return,
-                Ok(status) => {
-                    let pid = status.pid();
-                    if pid == Some(self.child) {
-                        self.status = Some(status);
-                    } else if let Stop::Hooking { hook, signo, .. } = self.stop
-                        && pid == Some(hook)
-                    {
-                        log.step(format_args!("the pre-stop hook is done"));
-                        self.stop = Stop::Idle;
-                        self.forward_stop(signo, log);
-                    } else if let Some(pid) = pid {
-                        log.step(format_args!("reaped orphan {pid}"));
-                    }
-                }
+        while let Some((pid, ended)) = sys::reap() {
+            if pid == self.child {
+                self.status = Some(ended);
+            } else if let Stop::Hooking { hook, signo, .. } = self.stop
+                && pid == hook
+            {
+                log.step(format_args!("the pre-stop hook is done"));
+                self.stop = Stop::Idle;
+                self.forward_stop(signo, log);
+            } else {
+                log.step(format_args!("reaped orphan {pid}"));
             }
         }
     }
@@ -649,13 +639,7 @@ impl<'a> Life<'a> {
 /// then SIGKILL after `grace`; orphans are reaped meanwhile.
 fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
     let group = Pid::from_raw(-child.as_raw());
-    let reap_all = || {
-        while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-            if status == WaitStatus::StillAlive {
-                break;
-            }
-        }
-    };
+    let reap_all = || while sys::reap().is_some() {};
     reap_all();
     if sys::send(group, 0).is_err() {
         return;
@@ -686,5 +670,32 @@ fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
             Some((deadline - now).min(Duration::from_millis(20))),
         );
         while let Ok(Some(_)) = sig.fd.read_signal() {}
+    }
+}
+
+/// launch's exit code for how the child ended: its code, or 128+N when
+/// signal N ended it.
+fn exit_code(ended: Ended) -> u8 {
+    match ended {
+        Ended::Exited(code) => code,
+        Ended::Killed(signo) => 128i32
+            .checked_add(signo)
+            .and_then(|code| u8::try_from(code).ok())
+            .unwrap_or(u8::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signal_gives_128_plus_its_number() {
+        assert_eq!(exit_code(Ended::Exited(0)), 0);
+        assert_eq!(exit_code(Ended::Exited(255)), 255);
+        assert_eq!(exit_code(Ended::Killed(15)), 143);
+        assert_eq!(exit_code(Ended::Killed(40)), 168);
+        assert_eq!(exit_code(Ended::Killed(64)), 192);
+        assert_eq!(exit_code(Ended::Killed(i32::MAX)), 255);
     }
 }
