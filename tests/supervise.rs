@@ -695,3 +695,127 @@ fn a_real_time_stop_signal_forwarded_to_the_child_ends_it() {
         assert_eq!(status.code(), Some(128 + 37), "{mode:?}");
     }
 }
+
+/// launch's standard error, line by line as it is written, so that a test
+/// can wait for a step of `-v` before acting.
+struct StderrLines(std::sync::mpsc::Receiver<String>);
+
+impl StderrLines {
+    /// Takes `child`'s piped stderr.
+    fn of(child: &mut Child) -> Self {
+        let stderr = child.stderr.take().expect("stderr piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        StderrLines(rx)
+    }
+
+    /// Waits for a line holding `needle`, at most `limit`.
+    fn wait_for(&self, needle: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.0.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return,
+                Ok(_) => {}
+                Err(_) => panic!("launch never said `{needle}`"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_duration_too_long_to_represent_is_a_usage_error_naming_the_flag() {
+    for (flag, value) in [
+        ("--stop-delay", "307445734561825861m"),
+        ("--grace-period", "18446744073709551616s"),
+        ("--wait-timeout", "99999999999999999999999ms"),
+    ] {
+        let out = launch_as(As::Plain, &[flag, value, "--", "true"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{flag} {value}: {err}");
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
+}
+
+#[test]
+fn huge_durations_mean_never_and_do_not_abort_launch() {
+    const FOREVER: &str = "18446744073709551615s";
+    for mode in modes() {
+        // A stop delay that never ends: a second stop signal cuts it short.
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--stop-delay",
+                FOREVER,
+                "--",
+                "sh",
+                "-c",
+                "exec sleep 30",
+            ],
+        )
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let lines = StderrLines::of(&mut child);
+        lines.wait_for("started", Duration::from_secs(5));
+        let pid = launch_pid(&child, mode);
+        kill(pid, 15);
+        lines.wait_for("before stopping", Duration::from_secs(5));
+        kill(pid, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(143), "{mode:?}: stop delay");
+
+        // A grace period that never ends: the child stops by itself.
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--grace-period",
+                FOREVER,
+                "--",
+                "sh",
+                "-c",
+                "exec sleep 30",
+            ],
+        )
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let lines = StderrLines::of(&mut child);
+        lines.wait_for("started", Duration::from_secs(5));
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(143), "{mode:?}: grace period");
+
+        // A wait that never times out: a stop signal ends it.
+        let mut child = launch_as(
+            mode,
+            &[
+                "--wait",
+                "file:///nonexistent",
+                "--wait-timeout",
+                FOREVER,
+                "--",
+                "true",
+            ],
+        )
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(143), "{mode:?}: wait timeout");
+    }
+}

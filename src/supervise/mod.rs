@@ -419,9 +419,13 @@ fn poll_fd(fd: &SignalFd, timeout: Option<Duration>) -> nix::Result<()> {
     let timeout = match timeout {
         None => PollTimeout::NONE,
         Some(d) => {
-            // Round up, so a deadline is never polled for 0 ms too early.
-            let ms = d.as_micros().div_ceil(1000).min(i32::MAX as u128);
-            PollTimeout::try_from(ms as i32).unwrap_or(PollTimeout::MAX)
+            // Round up, so a deadline is never polled for 0 ms too early; a
+            // longer wait than poll takes is cut, and the caller asks again.
+            let ms = d.as_micros().div_ceil(1000);
+            i32::try_from(ms)
+                .ok()
+                .and_then(|ms| PollTimeout::try_from(ms).ok())
+                .unwrap_or(PollTimeout::MAX)
         }
     };
     let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
@@ -437,8 +441,8 @@ fn poll_fd(fd: &SignalFd, timeout: Option<Duration>) -> nix::Result<()> {
 enum Stop {
     /// No stop signal yet, or it was forwarded.
     Idle,
-    /// Waiting until the delay is over.
-    Delaying { until: Instant, signo: i32 },
+    /// Waiting until the delay is over (`None`: a delay too long to end).
+    Delaying { until: Option<Instant>, signo: i32 },
     /// The pre-stop hook runs.
     Hooking {
         hook: Pid,
@@ -492,7 +496,7 @@ impl<'a> Life<'a> {
     fn deadline(&self) -> Option<Instant> {
         match self.stop {
             Stop::Idle => None,
-            Stop::Delaying { until, .. } => Some(until),
+            Stop::Delaying { until, .. } => until,
             Stop::Hooking { until, .. } => until,
         }
     }
@@ -527,7 +531,7 @@ impl<'a> Life<'a> {
                     humanize(delay)
                 ));
                 self.stop = Stop::Delaying {
-                    until: Instant::now() + delay,
+                    until: Instant::now().checked_add(delay),
                     signo,
                 };
             }
@@ -552,7 +556,10 @@ impl<'a> Life<'a> {
                 self.stop = Stop::Hooking {
                     hook: pid,
                     signo,
-                    until: self.opts.grace_period.map(|g| Instant::now() + g),
+                    until: self
+                        .opts
+                        .grace_period
+                        .and_then(|g| Instant::now().checked_add(g)),
                 };
             }
             Err(_) => {
@@ -565,7 +572,10 @@ impl<'a> Life<'a> {
     fn on_time(&mut self, sig: &Signals, log: &Log) {
         let now = Instant::now();
         match self.stop {
-            Stop::Delaying { until, signo } if now >= until => self.run_hook(sig, signo, log),
+            Stop::Delaying {
+                until: Some(until),
+                signo,
+            } if now >= until => self.run_hook(sig, signo, log),
             Stop::Hooking {
                 hook,
                 signo,
@@ -589,11 +599,12 @@ impl<'a> Life<'a> {
         }
     }
 
-    /// Forwards a stop signal and starts the grace period.
+    /// Forwards a stop signal and starts the grace period; a grace period
+    /// too long to have an end never ends.
     fn forward_stop(&mut self, signo: i32, log: &Log) {
         self.forward(signo, log);
         if let (Some(grace), None) = (self.opts.grace_period, self.kill_at) {
-            self.kill_at = Some(Instant::now() + grace);
+            self.kill_at = Instant::now().checked_add(grace);
         }
     }
 
@@ -648,14 +659,15 @@ fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
         "sending SIGTERM to what is left of process group {child}"
     ));
     let _ = sys::send(group, Signal::SIGTERM as i32);
-    let deadline = Instant::now() + grace;
+    // A grace period too long to have an end never ends.
+    let deadline = Instant::now().checked_add(grace);
     loop {
         reap_all();
         if sys::send(group, 0).is_err() {
             return;
         }
         let now = Instant::now();
-        if now >= deadline {
+        if deadline.is_some_and(|deadline| now >= deadline) {
             say(format_args!(
                 "process group {child} outlived the child by {}; killing it",
                 humanize(grace)
@@ -665,9 +677,10 @@ fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
             reap_all();
             return;
         }
+        let pause = Duration::from_millis(20);
         let _ = poll_fd(
             &sig.fd,
-            Some((deadline - now).min(Duration::from_millis(20))),
+            Some(deadline.map_or(pause, |deadline| (deadline - now).min(pause))),
         );
         while let Ok(Some(_)) = sig.fd.read_signal() {}
     }

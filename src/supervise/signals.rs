@@ -67,23 +67,38 @@ impl Rewrites {
     }
 }
 
-/// A duration: a number with `ms`, `s` or `m`.
+/// A duration: a number with `ms`, `s` or `m`. One longer than a
+/// `Duration` holds is refused rather than wrapped.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let not_one = || format!("`{text}` is not a duration (like 500ms, 30s or 2m)");
     let split = text
         .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("`{text}` needs a unit: ms, s or m"))?;
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (like 500ms, 30s or 2m)"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!(
-            "`{text}` is not a duration (like 500ms, 30s or 2m)"
-        )),
+    if number.is_empty() {
+        return Err(not_one());
     }
+    if unit.is_empty() {
+        return Err(format!("`{text}` needs a unit: ms, s or m"));
+    }
+    let per_unit: u64 = match unit {
+        "ms" | "s" => 1,
+        "m" => 60,
+        _ => return Err(not_one()),
+    };
+    let too_long = || {
+        format!(
+            "`{text}` is too long (at most {}{unit})",
+            u64::MAX / per_unit
+        )
+    };
+    // Digits only, so the one way parsing fails is a number beyond u64.
+    let n: u64 = number.parse().map_err(|_| too_long())?;
+    let n = n.checked_mul(per_unit).ok_or_else(too_long)?;
+    Ok(match unit {
+        "ms" => Duration::from_millis(n),
+        _ => Duration::from_secs(n),
+    })
 }
 
 #[cfg(test)]
@@ -117,8 +132,38 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
         assert!(parse_duration("30").is_err());
         assert!(parse_duration("s").is_err());
+        assert!(parse_duration("").is_err());
         assert!(parse_duration("1h").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("+1s").is_err());
+        assert!(parse_duration("1 s").is_err());
+        assert!(parse_duration("1sm").is_err());
+        assert!(parse_duration("١s").is_err());
+    }
+
+    #[test]
+    fn durations_too_long_to_represent_are_refused_not_wrapped() {
+        let max = u64::MAX;
+        assert_eq!(
+            parse_duration(&format!("{max}s")),
+            Ok(Duration::from_secs(max))
+        );
+        assert_eq!(
+            parse_duration(&format!("{max}ms")),
+            Ok(Duration::from_millis(max))
+        );
+        assert_eq!(
+            parse_duration("307445734561825860m"),
+            Ok(Duration::from_secs(307445734561825860 * 60))
+        );
+        // Once wrapped to 44 s.
+        let err = parse_duration("307445734561825861m").unwrap_err();
+        assert!(err.contains("too long"), "{err}");
+        assert!(err.contains("307445734561825860m"), "{err}");
+        assert!(parse_duration("18446744073709551616s").is_err());
+        assert!(parse_duration("99999999999999999999999999999ms").is_err());
     }
 }
