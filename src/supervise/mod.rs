@@ -290,7 +290,9 @@ fn command_for(command: &[OsString], env: &[EnvChange]) -> Command {
 }
 
 /// Starts `command` in a process group of its own (the terminal's foreground
-/// group when stdin is one), with the mask and dispositions launch started with.
+/// group when stdin is one), with the mask and dispositions launch started
+/// with: fork, then the setup, then exec. The child gets launch's
+/// environment with `env` applied.
 fn spawn(
     sig: &Signals,
     command: &[OsString],
@@ -301,11 +303,21 @@ fn spawn(
     let foreground = as_child && nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false);
     let user = if as_child { opts.user } else { None };
     let start = |argv: &[OsString]| {
-        if foreground || user.is_some() {
-            spawn_forked(sig, argv, env, foreground, user)
-        } else {
-            spawn_direct(sig, argv, env)
-        }
+        let mut cmd = command_for(argv, env);
+        sys::prepare(
+            &mut cmd,
+            sys::ChildSetup {
+                own_group: true,
+                foreground,
+                mask: sig.mask,
+                dispositions: sig.dispositions.clone(),
+                user,
+            },
+        );
+        let child = cmd.spawn()?;
+        i32::try_from(child.id())
+            .map(Pid::from_raw)
+            .map_err(|_| std::io::Error::other("the kernel gave a PID out of range"))
     };
     match start(command) {
         Ok(pid) => Ok(pid),
@@ -317,87 +329,6 @@ fn spawn(
         }
         Err(e) => Err(spawn_failed(command, &e)),
     }
-}
-
-/// posix_spawn: the common case, which needs no code of launch's in the
-/// child, so the child does not copy launch's memory as fork does.
-fn spawn_direct(sig: &Signals, command: &[OsString], env: &[EnvChange]) -> std::io::Result<Pid> {
-    use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-
-    let to_c = |bytes: &[u8]| {
-        CString::new(bytes).map_err(|_| std::io::Error::from(ErrorKind::InvalidInput))
-    };
-    let mut attr = PosixSpawnAttr::init()?;
-    attr.set_flags(
-        PosixSpawnFlags::POSIX_SPAWN_SETPGROUP
-            | PosixSpawnFlags::POSIX_SPAWN_SETSIGMASK
-            | PosixSpawnFlags::POSIX_SPAWN_SETSIGDEF,
-    )?;
-    attr.set_pgroup(Pid::from_raw(0))?;
-    attr.set_sigmask(&sig.mask)?;
-    // SIGPIPE is ignored by the Rust runtime before main; the child gets the
-    // default, as from a shell. The signals launch ignores itself go back to
-    // the default when that is what launch started with (a disposition
-    // inherited across exec is either the default or ignored).
-    let mut defaults = SigSet::empty();
-    defaults.add(Signal::SIGPIPE);
-    for (signal, action) in &sig.dispositions {
-        if matches!(action.handler(), nix::sys::signal::SigHandler::SigDfl) {
-            defaults.add(*signal);
-        }
-    }
-    attr.set_sigdefault(&defaults)?;
-    let actions = PosixSpawnFileActions::init()?;
-    let args = command
-        .iter()
-        .map(|a| to_c(a.as_bytes()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    for change in env {
-        match change {
-            EnvChange::Set(k, v) => {
-                vars.retain(|(name, _)| name != k);
-                vars.push((OsString::from(k), v.clone()));
-            }
-            EnvChange::Remove(k) => vars.retain(|(name, _)| name != k),
-        }
-    }
-    let envp = vars
-        .iter()
-        .map(|(k, v)| to_c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    let program = &args[0];
-    let pid = if command[0].as_bytes().contains(&b'/') {
-        nix::spawn::posix_spawn(program.as_c_str(), &actions, &attr, &args, &envp)
-    } else {
-        nix::spawn::posix_spawnp(program, &actions, &attr, &args, &envp)
-    };
-    Ok(pid?)
-}
-
-/// fork and exec, for what posix_spawn cannot do: handing the terminal to the
-/// child, or switching user.
-fn spawn_forked(
-    sig: &Signals,
-    command: &[OsString],
-    env: &[EnvChange],
-    foreground: bool,
-    user: Option<(Uid, Gid)>,
-) -> std::io::Result<Pid> {
-    let mut cmd = command_for(command, env);
-    sys::prepare(
-        &mut cmd,
-        sys::ChildSetup {
-            own_group: true,
-            foreground,
-            mask: sig.mask,
-            dispositions: sig.dispositions.clone(),
-            user,
-        },
-    );
-    cmd.spawn().map(|child| Pid::from_raw(child.id() as i32))
 }
 
 /// The exit code for a command that could not be started, after saying why.

@@ -87,7 +87,9 @@ pub struct ChildSetup {
     pub user: Option<(Uid, Gid)>,
 }
 
-/// Arranges for `cmd`'s child to run `setup` just before exec.
+/// Arranges for `cmd`'s child to run `setup` just before exec. The standard
+/// library's own step comes first: it empties the mask and sets SIGPIPE to
+/// its default; `setup` then puts back the mask launch started with.
 pub fn prepare(cmd: &mut Command, setup: ChildSetup) {
     // SAFETY: the closure runs in the forked child before exec and calls only
     // async-signal-safe functions (setpgid, tcsetpgrp, sigaction,
