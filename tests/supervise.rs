@@ -854,3 +854,54 @@ fn the_child_starts_with_exactly_the_mask_and_dispositions_launch_started_with()
         }
     }
 }
+
+/// A directory anyone may write to, for a child run as another user.
+fn shared_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut perms = std::fs::metadata(dir.path()).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o777);
+    std::fs::set_permissions(dir.path(), perms).unwrap();
+    dir
+}
+
+#[test]
+fn the_pre_stop_hook_runs_as_the_childs_user_and_group() {
+    for user in ["nobody", "65534:1"] {
+        let dir = shared_dir();
+        let ready = dir.path().join("ready");
+        let script = r#"trap 'exit 0' TERM
+echo "child $(id -u) $(id -g) $(id -G)"
+touch "$READY"
+while :; do sleep 0.05 & wait $!; done"#;
+        let mut child = launch_as(
+            As::Plain,
+            &[
+                "--user",
+                user,
+                "--pre-stop",
+                r#"echo "hook $(id -u) $(id -g) $(id -G)""#,
+                "--",
+                "bash",
+                "-c",
+                script,
+            ],
+        )
+        .env("READY", &ready)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(child.id() as i32, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{user}");
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        let group = if user == "nobody" { "65534" } else { "1" };
+        assert_eq!(
+            out,
+            format!("child 65534 {group} {group}\nhook 65534 {group} {group}\n"),
+            "{user}"
+        );
+    }
+}

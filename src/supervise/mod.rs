@@ -52,13 +52,14 @@ pub struct Options {
     pub grace_period: Option<Duration>,
     /// On a stop signal, wait this long before anything else.
     pub stop_delay: Option<Duration>,
-    /// On a stop signal, after the delay, run `sh -c` this and wait for it.
+    /// On a stop signal, after the delay, run `sh -c` this as the child's
+    /// user and wait for it.
     pub pre_stop: Option<String>,
     /// Wait for these before starting.
     pub wait: Vec<Target>,
     /// Give up waiting after this long.
     pub wait_timeout: Duration,
-    /// Run the child as this user and group.
+    /// Run the child (and the pre-stop hook) as this user and group.
     pub user: Option<(Uid, Gid)>,
     /// How much to say.
     pub log: Log,
@@ -289,10 +290,10 @@ fn command_for(command: &[OsString], env: &[EnvChange]) -> Command {
     cmd
 }
 
-/// Starts `command` in a process group of its own (the terminal's foreground
-/// group when stdin is one), with the mask and dispositions launch started
-/// with: fork, then the setup, then exec. The child gets launch's
-/// environment with `env` applied.
+/// Starts `command` as `--user` in a process group of its own (for the
+/// child, not the hook: the terminal's foreground group when stdin is one),
+/// with the mask and dispositions launch started with: fork, then the
+/// setup, then exec. The child gets launch's environment with `env` applied.
 fn spawn(
     sig: &Signals,
     command: &[OsString],
@@ -301,7 +302,6 @@ fn spawn(
     as_child: bool,
 ) -> Result<Pid, u8> {
     let foreground = as_child && nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false);
-    let user = if as_child { opts.user } else { None };
     let start = |argv: &[OsString]| {
         let mut cmd = command_for(argv, env);
         sys::prepare(
@@ -311,7 +311,7 @@ fn spawn(
                 foreground,
                 mask: sig.mask,
                 dispositions: sig.dispositions.clone(),
-                user,
+                user: opts.user,
             },
         );
         let child = cmd.spawn()?;
