@@ -905,3 +905,90 @@ while :; do sleep 0.05 & wait $!; done"#;
         );
     }
 }
+
+#[test]
+fn a_stop_signal_while_waiting_ends_launch_and_others_wait_for_the_child() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let gate = dir.path().join("gate");
+        let url = format!("file://{}", gate.display());
+        // What launch says on -v, and how it ended, after `signo` came
+        // while it waited for the gate (opened after `open_gate`).
+        let run = |signo: i32, timeout: &str, open_gate: bool| {
+            let mut child = launch_as(
+                mode,
+                &[
+                    "-v",
+                    "--wait",
+                    &url,
+                    "--wait-timeout",
+                    timeout,
+                    "--",
+                    "sleep",
+                    "5",
+                ],
+            )
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            kill(launch_pid(&child, mode), signo);
+            if open_gate {
+                std::thread::sleep(Duration::from_millis(200));
+                std::fs::write(&gate, "").unwrap();
+            }
+            let status = finish(&mut child, Duration::from_secs(5));
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            (status.code(), err)
+        };
+        let (code, err) = run(15, "60s", false);
+        assert_eq!(code, Some(143), "{mode:?}: {err}");
+        assert!(!err.contains("started sleep"), "{mode:?}: started: {err}");
+        // SIGHUP is not a stop signal: the child gets it once it exists.
+        let (code, err) = run(1, "60s", true);
+        assert_eq!(code, Some(128 + 1), "{mode:?}: {err}");
+        assert!(
+            err.contains("started sleep"),
+            "{mode:?}: not started: {err}"
+        );
+        std::fs::remove_file(&gate).unwrap();
+    }
+}
+
+#[test]
+fn a_stop_signal_while_the_templates_are_read_ends_launch_before_the_child_starts() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        // launch blocks reading a FIFO until something writes the template.
+        let fifo = dir.path().join("sys.config");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--sys-config",
+                fifo.to_str().unwrap(),
+                "--",
+                "sleep",
+                "5",
+            ],
+        )
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let pid = launch_pid(&child, mode);
+        std::thread::sleep(Duration::from_millis(300));
+        kill(pid, 15);
+        std::fs::write(&fifo, "[{a, 1}].\n").unwrap();
+        let status = finish(&mut child, Duration::from_secs(5));
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(143), "{mode:?}: {err}");
+        assert!(
+            !err.contains("started sleep"),
+            "{mode:?}: the child was started: {err}"
+        );
+    }
+}

@@ -27,7 +27,7 @@ use nix::unistd::{Gid, Pid, Uid};
 
 use crate::diag::{Log, say};
 use crate::release::EnvChange;
-use signals::{Rewrites, name};
+use signals::{Rewrites, is_stop, name};
 use sys::Ended;
 use wait::{Target, WaitError};
 
@@ -72,7 +72,8 @@ pub struct Signals {
     mask: SigSet,
     /// Dispositions launch changed, as they were, for the child.
     dispositions: Vec<(Signal, SigAction)>,
-    /// Signals read before the child existed, forwarded once it does.
+    /// Signals read before the child existed, each kept once, in the order
+    /// they came; forwarded once it exists.
     early: Vec<i32>,
 }
 
@@ -130,6 +131,10 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
     let log = opts.log;
     become_reaper(&log);
     if let Err(code) = wait_for_targets(&mut sig, opts, &log) {
+        return ExitCode::from(code);
+    }
+    // A stop signal may have come while the templates were rendered.
+    if let Err(code) = take_early_signals(&mut sig, &log) {
         return ExitCode::from(code);
     }
     let child = match spawn(&sig, command, env, opts, true) {
@@ -221,26 +226,17 @@ fn become_reaper(log: &Log) {
     }
 }
 
-/// Waits for `--wait` targets; a stop signal meanwhile ends launch, any
-/// other signal is kept for the child.
+/// Waits for the `--wait` targets. A stop signal meanwhile ends launch;
+/// any other signal is kept for the child.
 fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), u8> {
     if opts.wait.is_empty() {
         return Ok(());
     }
-    let mut stopped_by = None;
+    let mut stopped = Ok(());
     let result = wait::wait_all(&opts.wait, opts.wait_timeout, &mut |pause| {
         let _ = poll_fd(&sig.fd, Some(pause));
-        while let Ok(Some(info)) = sig.fd.read_signal() {
-            let signo = info.ssi_signo as i32;
-            if is_stop(signo) || signo == Signal::SIGQUIT as i32 || signo == Signal::SIGHUP as i32 {
-                stopped_by = Some(signo);
-                return true;
-            }
-            if signo != Signal::SIGCHLD as i32 {
-                sig.early.push(signo);
-            }
-        }
-        false
+        stopped = take_early_signals(sig, log);
+        stopped.is_err()
     });
     match result {
         Ok(()) => {
@@ -254,12 +250,33 @@ fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), 
             ));
             Err(WAIT_TIMED_OUT)
         }
-        Err(WaitError::Interrupted) => {
-            let signo = stopped_by.unwrap_or(Signal::SIGTERM as i32);
-            say(format_args!("{} while waiting; not starting", name(signo)));
-            Err(128 + signo as u8)
+        Err(WaitError::Interrupted) => stopped,
+    }
+}
+
+/// Reads the signals that came before the child exists. A stop signal ends
+/// launch with 128+N, before anything is started; any other is kept, once,
+/// to forward when the child exists.
+fn take_early_signals(sig: &mut Signals, log: &Log) -> Result<(), u8> {
+    while let Ok(Some(info)) = sig.fd.read_signal() {
+        let Ok(signo) = i32::try_from(info.ssi_signo) else {
+            continue;
+        };
+        if signo == Signal::SIGCHLD as i32 {
+            continue;
+        }
+        if is_stop(signo) {
+            log.outcome(format_args!(
+                "{} before the command started; not starting it",
+                name(signo)
+            ));
+            return Err(signal_code(signo));
+        }
+        if !sig.early.contains(&signo) {
+            sig.early.push(signo);
         }
     }
+    Ok(())
 }
 
 fn join(targets: &[Target]) -> String {
@@ -339,10 +356,6 @@ fn spawn_failed(command: &[OsString], e: &std::io::Error) -> u8 {
     } else {
         NOT_EXECUTABLE
     }
-}
-
-fn is_stop(signo: i32) -> bool {
-    signo == Signal::SIGTERM as i32 || signo == Signal::SIGINT as i32
 }
 
 /// Waits for the signalfd to be readable, at most `timeout` (forever: None).
@@ -622,11 +635,16 @@ fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
 fn exit_code(ended: Ended) -> u8 {
     match ended {
         Ended::Exited(code) => code,
-        Ended::Killed(signo) => 128i32
-            .checked_add(signo)
-            .and_then(|code| u8::try_from(code).ok())
-            .unwrap_or(u8::MAX),
+        Ended::Killed(signo) => signal_code(signo),
     }
+}
+
+/// 128+N, the code of signal N (1 to 64; any other number gives 255).
+fn signal_code(signo: i32) -> u8 {
+    128i32
+        .checked_add(signo)
+        .and_then(|code| u8::try_from(code).ok())
+        .unwrap_or(u8::MAX)
 }
 
 #[cfg(test)]

@@ -9,6 +9,13 @@ use nix::sys::signal::Signal;
 /// The highest signal number Linux has (SIGRTMAX).
 const MAX_SIGNAL: i32 = 64;
 
+/// True for the signals that stop the container: SIGTERM (`docker stop`,
+/// Kubernetes) and SIGINT (Ctrl-C). They start the stop sequence (delay,
+/// hook, grace period), and before the child exists they end launch.
+pub fn is_stop(signo: i32) -> bool {
+    signo == Signal::SIGTERM as i32 || signo == Signal::SIGINT as i32
+}
+
 /// A signal number from a name (`TERM`, `SIGTERM`, any case) or a number.
 pub fn parse_signal(text: &str) -> Result<i32, String> {
     if let Ok(n) = text.parse::<i32>() {
@@ -114,6 +121,12 @@ mod tests {
         assert!(parse_signal("NOPE").is_err());
         assert!(parse_signal("0").is_err());
         assert!(parse_signal("65").is_err());
+    }
+
+    #[test]
+    fn stop_signals_are_term_and_int() {
+        let stops: Vec<i32> = (1..=64).filter(|&n| is_stop(n)).collect();
+        assert_eq!(stops, vec![2, 15]);
     }
 
     #[test]
