@@ -992,3 +992,37 @@ fn a_stop_signal_while_the_templates_are_read_ends_launch_before_the_child_start
         );
     }
 }
+
+#[test]
+fn a_stop_signal_rewritten_to_nothing_starts_no_stop() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let hooked = dir.path().join("hooked");
+        let mut child = launch_as(
+            mode,
+            &[
+                "--rewrite",
+                "TERM:0",
+                "--grace-period",
+                "300ms",
+                "--pre-stop",
+                "touch \"$HOOKED\"",
+                "--",
+                "sh",
+                "-c",
+                "touch \"$READY\"; sleep 2; exit 5",
+            ],
+        )
+        .env("READY", &ready)
+        .env("HOOKED", &hooked)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(5), "{mode:?}: the child was stopped");
+        assert!(!hooked.exists(), "{mode:?}: the hook ran");
+    }
+}

@@ -134,7 +134,7 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         return ExitCode::from(code);
     }
     // A stop signal may have come while the templates were rendered.
-    if let Err(code) = take_early_signals(&mut sig, &log) {
+    if let Err(code) = take_early_signals(&mut sig, opts) {
         return ExitCode::from(code);
     }
     let child = match spawn(&sig, command, env, opts, true) {
@@ -235,7 +235,7 @@ fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), 
     let mut stopped = Ok(());
     let result = wait::wait_all(&opts.wait, opts.wait_timeout, &mut |pause| {
         let _ = poll_fd(&sig.fd, Some(pause));
-        stopped = take_early_signals(sig, log);
+        stopped = take_early_signals(sig, opts);
         stopped.is_err()
     });
     match result {
@@ -256,8 +256,8 @@ fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), 
 
 /// Reads the signals that came before the child exists. A stop signal ends
 /// launch with 128+N, before anything is started; any other is kept, once,
-/// to forward when the child exists.
-fn take_early_signals(sig: &mut Signals, log: &Log) -> Result<(), u8> {
+/// to forward when the child exists. A signal `--rewrite` drops is dropped.
+fn take_early_signals(sig: &mut Signals, opts: &Options) -> Result<(), u8> {
     while let Ok(Some(info)) = sig.fd.read_signal() {
         let Ok(signo) = i32::try_from(info.ssi_signo) else {
             continue;
@@ -265,14 +265,15 @@ fn take_early_signals(sig: &mut Signals, log: &Log) -> Result<(), u8> {
         if signo == Signal::SIGCHLD as i32 {
             continue;
         }
-        if is_stop(signo) {
-            log.outcome(format_args!(
+        if opts.rewrites.apply(signo).is_none() {
+            opts.log.step(format_args!("dropped {}", name(signo)));
+        } else if is_stop(signo) {
+            opts.log.outcome(format_args!(
                 "{} before the command started; not starting it",
                 name(signo)
             ));
             return Err(signal_code(signo));
-        }
-        if !sig.early.contains(&signo) {
+        } else if !sig.early.contains(&signo) {
             sig.early.push(signo);
         }
     }
@@ -448,6 +449,11 @@ impl<'a> Life<'a> {
     fn on_signal(&mut self, sig: &Signals, signo: i32, log: &Log) {
         if signo == Signal::SIGCHLD as i32 {
             return self.reap(log);
+        }
+        // A stop signal `--rewrite` drops starts nothing: no delay, no hook,
+        // no grace period.
+        if is_stop(signo) && self.opts.rewrites.apply(signo).is_none() {
+            return log.step(format_args!("dropped {}", name(signo)));
         }
         let stop_steps = self.opts.stop_delay.is_some() || self.opts.pre_stop.is_some();
         match (is_stop(signo), self.stop) {
