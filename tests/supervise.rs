@@ -1026,3 +1026,39 @@ fn a_stop_signal_rewritten_to_nothing_starts_no_stop() {
         assert!(!hooked.exists(), "{mode:?}: the hook ran");
     }
 }
+
+#[test]
+fn a_stop_signal_after_the_stop_was_forwarded_is_forwarded_at_once() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("got");
+        // The child counts SIGTERMs and exits at the second.
+        let script = r#"n=0
+trap 'n=$((n+1)); echo $n >> "$GOT"; [ $n -ge 2 ] && exit 0' TERM
+echo ready > "$GOT.ready"
+while :; do sleep 0.05 & wait $!; done"#;
+        let mut child = launch_as(
+            mode,
+            &["-v", "--stop-delay", "60s", "--", "bash", "-c", script],
+        )
+        .env("GOT", &got)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let lines = StderrLines::of(&mut child);
+        let ready = PathBuf::from(format!("{}.ready", got.display()));
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let pid = launch_pid(&child, mode);
+        kill(pid, 15);
+        lines.wait_for("before stopping", Duration::from_secs(5));
+        // The second cuts the delay short...
+        kill(pid, 15);
+        eventually(Duration::from_secs(5), "the first SIGTERM", || {
+            read(&got) == "1\n"
+        });
+        // ...and the third is forwarded at once, without a new delay.
+        kill(pid, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+    }
+}

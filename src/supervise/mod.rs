@@ -380,11 +380,12 @@ fn poll_fd(fd: &SignalFd, timeout: Option<Duration>) -> nix::Result<()> {
     }
 }
 
-/// Where a stop stands: a stop signal (TERM, INT) waits out `--stop-delay`,
-/// then `--pre-stop`, before it is forwarded.
+/// Where the stop sequence stands. A stop signal (TERM, INT) waits out
+/// `--stop-delay`, then `--pre-stop`, before it is forwarded; a second one
+/// skips what is left of either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
-    /// No stop signal yet, or it was forwarded.
+    /// No stop signal yet.
     Idle,
     /// Waiting until the delay is over (`None`: a delay too long to end).
     Delaying { until: Option<Instant>, signo: i32 },
@@ -394,6 +395,9 @@ enum Stop {
         signo: i32,
         until: Option<Instant>,
     },
+    /// A stop signal was forwarded and the grace period runs; a later one is
+    /// forwarded at once.
+    Forwarded,
 }
 
 /// The child's life under launch.
@@ -440,7 +444,7 @@ impl<'a> Life<'a> {
 
     fn deadline(&self) -> Option<Instant> {
         match self.stop {
-            Stop::Idle => None,
+            Stop::Idle | Stop::Forwarded => None,
             Stop::Delaying { until, .. } => until,
             Stop::Hooking { until, .. } => until,
         }
@@ -464,10 +468,9 @@ impl<'a> Life<'a> {
                     "{} again: not waiting any longer",
                     name(signo)
                 ));
-                self.stop = Stop::Idle;
                 self.forward_stop(signo, log);
             }
-            (true, Stop::Idle) => self.forward_stop(signo, log),
+            (true, Stop::Idle | Stop::Forwarded) => self.forward_stop(signo, log),
             (false, _) => self.forward(signo, log),
         }
     }
@@ -492,7 +495,6 @@ impl<'a> Life<'a> {
     /// Starts `--pre-stop`, or forwards the stop signal when there is none.
     fn run_hook(&mut self, sig: &Signals, signo: i32, log: &Log) {
         let Some(hook) = &self.opts.pre_stop else {
-            self.stop = Stop::Idle;
             return self.forward_stop(signo, log);
         };
         let sh = [
@@ -513,7 +515,6 @@ impl<'a> Life<'a> {
                 };
             }
             Err(_) => {
-                self.stop = Stop::Idle;
                 self.forward_stop(signo, log);
             }
         }
@@ -535,7 +536,6 @@ impl<'a> Life<'a> {
                     "the pre-stop hook outlived the grace period; killing it"
                 ));
                 let _ = sys::send(Pid::from_raw(-hook.as_raw()), Signal::SIGKILL as i32);
-                self.stop = Stop::Idle;
                 self.forward_stop(signo, log);
             }
             _ => {}
@@ -549,12 +549,16 @@ impl<'a> Life<'a> {
         }
     }
 
-    /// Forwards a stop signal and starts the grace period; a grace period
-    /// too long to have an end never ends.
+    /// Forwards a stop signal; the first one forwarded starts the grace
+    /// period (one too long to have an end never ends).
     fn forward_stop(&mut self, signo: i32, log: &Log) {
         self.forward(signo, log);
-        if let (Some(grace), None) = (self.opts.grace_period, self.kill_at) {
-            self.kill_at = Instant::now().checked_add(grace);
+        if self.stop != Stop::Forwarded {
+            self.stop = Stop::Forwarded;
+            self.kill_at = self
+                .opts
+                .grace_period
+                .and_then(|grace| Instant::now().checked_add(grace));
         }
     }
 
@@ -587,7 +591,6 @@ impl<'a> Life<'a> {
                 && pid == hook
             {
                 log.step(format_args!("the pre-stop hook is done"));
-                self.stop = Stop::Idle;
                 self.forward_stop(signo, log);
             } else {
                 log.step(format_args!("reaped orphan {pid}"));
