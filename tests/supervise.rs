@@ -1062,3 +1062,73 @@ while :; do sleep 0.05 & wait $!; done"#;
         assert_eq!(status.code(), Some(0), "{mode:?}");
     }
 }
+
+#[test]
+fn a_pre_stop_hook_still_running_when_the_child_exits_is_stopped_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let hook_pid = dir.path().join("hook");
+    // The child exits 7 as soon as the hook has started; the hook would
+    // sleep a minute.
+    let script = r#"trap '' TERM
+touch "$READY"
+while [ ! -s "$HOOK" ]; do sleep 0.05; done
+exit 7"#;
+    let mut child = launch_as(
+        As::Plain,
+        &[
+            "--pre-stop",
+            r#"echo $$ > "$HOOK.tmp"; mv "$HOOK.tmp" "$HOOK"; sleep 60"#,
+            "--",
+            "bash",
+            "-c",
+            script,
+        ],
+    )
+    .env("READY", &ready)
+    .env("HOOK", &hook_pid)
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    kill(child.id() as i32, 15);
+    let status = finish(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(7));
+    let hook = read(&hook_pid).trim().to_owned();
+    let stat = read(Path::new(&format!("/proc/{hook}/stat")));
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next();
+    assert!(
+        matches!(state, None | Some("Z")),
+        "the hook {hook} is still running: {stat}"
+    );
+}
+
+#[test]
+fn a_pre_stop_hook_is_bounded_by_30_seconds_without_a_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let mut child = launch_as(
+        As::Plain,
+        &[
+            "--pre-stop",
+            "sleep 300",
+            "--",
+            "sh",
+            "-c",
+            "touch \"$READY\"; exec sleep 300",
+        ],
+    )
+    .env("READY", &ready)
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    kill(child.id() as i32, 15);
+    let status = finish(&mut child, Duration::from_secs(45));
+    assert_eq!(status.code(), Some(143));
+}

@@ -40,6 +40,9 @@ pub const WAIT_TIMED_OUT: u8 = 69;
 /// How long what is left of the child's group gets after SIGTERM, when no
 /// grace period is set.
 const DEFAULT_LEFTOVER_GRACE: Duration = Duration::from_secs(5);
+/// How long the pre-stop hook may run when no grace period is set:
+/// Kubernetes' default grace period.
+const DEFAULT_HOOK_BOUND: Duration = Duration::from_secs(30);
 
 /// How the child is supervised.
 #[derive(Debug, Clone, Default)]
@@ -389,12 +392,8 @@ enum Stop {
     Idle,
     /// Waiting until the delay is over (`None`: a delay too long to end).
     Delaying { until: Option<Instant>, signo: i32 },
-    /// The pre-stop hook runs.
-    Hooking {
-        hook: Pid,
-        signo: i32,
-        until: Option<Instant>,
-    },
+    /// Waiting for the pre-stop hook, at most until `until`.
+    Hooking { signo: i32, until: Option<Instant> },
     /// A stop signal was forwarded and the grace period runs; a later one is
     /// forwarded at once.
     Forwarded,
@@ -406,6 +405,9 @@ struct Life<'a> {
     opts: &'a Options,
     env: &'a [EnvChange],
     stop: Stop,
+    /// The pre-stop hook while it runs (also after a second stop signal
+    /// stopped waiting for it).
+    hook: Option<Pid>,
     /// When the child's group gets SIGKILL, after a stop signal was forwarded.
     kill_at: Option<Instant>,
     status: Option<Ended>,
@@ -418,16 +420,20 @@ impl<'a> Life<'a> {
             opts,
             env,
             stop: Stop::Idle,
+            hook: None,
             kill_at: None,
             status: None,
         }
     }
 
-    /// Forwards signals and reaps until the child exits; returns how it ended.
+    /// Forwards signals and reaps until the child exits; returns how it
+    /// ended. A pre-stop hook still running then is killed: what it was
+    /// preparing for has happened.
     fn supervise(&mut self, sig: &Signals, log: &Log) -> Ended {
         loop {
             self.reap(log);
             if let Some(status) = self.status {
+                self.kill_hook(log);
                 return status;
             }
             let next = [self.deadline(), self.kill_at].into_iter().flatten().min();
@@ -493,6 +499,7 @@ impl<'a> Life<'a> {
     }
 
     /// Starts `--pre-stop`, or forwards the stop signal when there is none.
+    /// The hook may run as long as the grace period, else 30 s.
     fn run_hook(&mut self, sig: &Signals, signo: i32, log: &Log) {
         let Some(hook) = &self.opts.pre_stop else {
             return self.forward_stop(signo, log);
@@ -505,13 +512,11 @@ impl<'a> Life<'a> {
         match spawn(sig, &sh, self.env, self.opts, false) {
             Ok(pid) => {
                 log.step(format_args!("running the pre-stop hook as pid {pid}"));
+                self.hook = Some(pid);
+                let bound = self.opts.grace_period.unwrap_or(DEFAULT_HOOK_BOUND);
                 self.stop = Stop::Hooking {
-                    hook: pid,
                     signo,
-                    until: self
-                        .opts
-                        .grace_period
-                        .and_then(|g| Instant::now().checked_add(g)),
+                    until: Instant::now().checked_add(bound),
                 };
             }
             Err(_) => {
@@ -528,14 +533,15 @@ impl<'a> Life<'a> {
                 signo,
             } if now >= until => self.run_hook(sig, signo, log),
             Stop::Hooking {
-                hook,
                 signo,
                 until: Some(until),
             } if now >= until => {
+                let bound = self.opts.grace_period.unwrap_or(DEFAULT_HOOK_BOUND);
                 say(format_args!(
-                    "the pre-stop hook outlived the grace period; killing it"
+                    "the pre-stop hook still runs after {}; killing it",
+                    humanize(bound)
                 ));
-                let _ = sys::send(Pid::from_raw(-hook.as_raw()), Signal::SIGKILL as i32);
+                self.kill_hook(log);
                 self.forward_stop(signo, log);
             }
             _ => {}
@@ -546,6 +552,16 @@ impl<'a> Life<'a> {
                 "the child is still running after the grace period; killing its process group"
             ));
             let _ = sys::send(Pid::from_raw(-self.child.as_raw()), Signal::SIGKILL as i32);
+        }
+    }
+
+    /// Kills the pre-stop hook's process group, when the hook runs.
+    fn kill_hook(&mut self, log: &Log) {
+        if let Some(hook) = self.hook {
+            log.step(format_args!(
+                "killing the pre-stop hook's process group {hook}"
+            ));
+            let _ = sys::send(Pid::from_raw(-hook.as_raw()), Signal::SIGKILL as i32);
         }
     }
 
@@ -587,11 +603,12 @@ impl<'a> Life<'a> {
         while let Some((pid, ended)) = sys::reap() {
             if pid == self.child {
                 self.status = Some(ended);
-            } else if let Stop::Hooking { hook, signo, .. } = self.stop
-                && pid == hook
-            {
-                log.step(format_args!("the pre-stop hook is done"));
-                self.forward_stop(signo, log);
+            } else if Some(pid) == self.hook {
+                self.hook = None;
+                if let Stop::Hooking { signo, .. } = self.stop {
+                    log.step(format_args!("the pre-stop hook is done"));
+                    self.forward_stop(signo, log);
+                }
             } else {
                 log.step(format_args!("reaped orphan {pid}"));
             }
