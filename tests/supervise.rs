@@ -1132,3 +1132,29 @@ fn a_pre_stop_hook_is_bounded_by_30_seconds_without_a_grace_period() {
     let status = finish(&mut child, Duration::from_secs(45));
     assert_eq!(status.code(), Some(143));
 }
+
+#[test]
+fn a_second_stop_signal_while_leftovers_are_stopped_kills_them_at_once() {
+    for mode in modes() {
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--grace-period",
+                "60s",
+                "--",
+                "bash",
+                "-c",
+                "(trap '' TERM; sleep 60) & sleep 0.1; exit 3",
+            ],
+        )
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let lines = StderrLines::of(&mut child);
+        lines.wait_for("sending SIGTERM to what is left", Duration::from_secs(5));
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(3), "{mode:?}");
+    }
+}

@@ -153,12 +153,7 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         life.on_signal(&sig, signo, &log);
     }
     let status = life.supervise(&sig, &log);
-    stop_leftovers(
-        &sig,
-        child,
-        opts.grace_period.unwrap_or(DEFAULT_LEFTOVER_GRACE),
-        &log,
-    );
+    stop_leftovers(&sig, child, opts);
     let code = exit_code(status);
     log.step(format_args!("child exited; exiting with {code}"));
     ExitCode::from(code)
@@ -441,7 +436,11 @@ impl<'a> Life<'a> {
                 &sig.fd,
                 next.map(|t| t.saturating_duration_since(Instant::now())),
             );
-            while let Ok(Some(info)) = sig.fd.read_signal() {
+            // Once the child has ended, what is left to read is for the
+            // stopping of its leftovers.
+            while self.status.is_none()
+                && let Ok(Some(info)) = sig.fd.read_signal()
+            {
                 self.on_signal(sig, info.ssi_signo as i32, log);
             }
             self.on_time(sig, log);
@@ -617,8 +616,10 @@ impl<'a> Life<'a> {
 }
 
 /// What is left of the child's process group after it exited gets SIGTERM,
-/// then SIGKILL after `grace`; orphans are reaped meanwhile.
-fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
+/// then SIGKILL after the grace period, or at once on a stop signal;
+/// orphans are reaped meanwhile.
+fn stop_leftovers(sig: &Signals, child: Pid, opts: &Options) {
+    let log = opts.log;
     let group = Pid::from_raw(-child.as_raw());
     let reap_all = || while sys::reap().is_some() {};
     reap_all();
@@ -629,9 +630,10 @@ fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
         "sending SIGTERM to what is left of process group {child}"
     ));
     let _ = sys::send(group, Signal::SIGTERM as i32);
+    let grace = opts.grace_period.unwrap_or(DEFAULT_LEFTOVER_GRACE);
     // A grace period too long to have an end never ends.
     let deadline = Instant::now().checked_add(grace);
-    loop {
+    'waiting: loop {
         reap_all();
         if sys::send(group, 0).is_err() {
             return;
@@ -642,18 +644,27 @@ fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
                 "process group {child} outlived the child by {}; killing it",
                 humanize(grace)
             ));
-            let _ = sys::send(group, Signal::SIGKILL as i32);
-            std::thread::sleep(Duration::from_millis(10));
-            reap_all();
-            return;
+            break;
         }
         let pause = Duration::from_millis(20);
         let _ = poll_fd(
             &sig.fd,
             Some(deadline.map_or(pause, |deadline| (deadline - now).min(pause))),
         );
-        while let Ok(Some(_)) = sig.fd.read_signal() {}
+        while let Ok(Some(info)) = sig.fd.read_signal() {
+            let signo = i32::try_from(info.ssi_signo).unwrap_or(0);
+            if is_stop(signo) && opts.rewrites.apply(signo).is_some() {
+                log.outcome(format_args!(
+                    "{}: killing what is left of process group {child}",
+                    name(signo)
+                ));
+                break 'waiting;
+            }
+        }
     }
+    let _ = sys::send(group, Signal::SIGKILL as i32);
+    std::thread::sleep(Duration::from_millis(10));
+    reap_all();
 }
 
 /// launch's exit code for how the child ended: its code, or 128+N when
