@@ -1,4 +1,6 @@
-//! Signal names and numbers, durations, and the `--rewrite` table.
+//! The words of the supervision options: signal names and numbers, which
+//! signals stop the container, the `--rewrite` table, and durations. Only
+//! parsing and naming live here; what is done with a signal is `mod.rs`'s.
 
 use std::collections::HashMap;
 use std::str::FromStr;

@@ -72,7 +72,7 @@ fn decode(status: libc::c_int) -> Option<Ended> {
     }
 }
 
-/// What the child does between fork and exec, in this order.
+/// What a child does between fork and exec, in this order.
 #[derive(Debug, Clone)]
 pub struct ChildSetup {
     /// Put the child in a process group of its own.
@@ -83,7 +83,7 @@ pub struct ChildSetup {
     pub mask: SigSet,
     /// Dispositions launch changed, to put back as they were.
     pub dispositions: Vec<(Signal, SigAction)>,
-    /// Switch to this user and group.
+    /// Switch to this user and group (and no other group).
     pub user: Option<(Uid, Gid)>,
 }
 
@@ -92,7 +92,7 @@ pub struct ChildSetup {
 /// its default; `setup` then puts back the mask launch started with.
 pub fn prepare(cmd: &mut Command, setup: ChildSetup) {
     // SAFETY: the closure runs in the forked child before exec and calls only
-    // async-signal-safe functions (setpgid, tcsetpgrp, sigaction,
+    // async-signal-safe functions (setpgid, getpid, tcsetpgrp, sigaction,
     // sigprocmask, setgroups, setgid, setuid); it allocates nothing, as
     // everything it needs was computed before the fork.
     unsafe {
