@@ -10,6 +10,9 @@ use nix::sys::signal::Signal;
 
 /// The highest signal number Linux has (SIGRTMAX).
 const MAX_SIGNAL: i32 = 64;
+/// SIGRTMIN as Docker and glibc count it: the kernel's real-time signals
+/// start at 32, and the C library keeps the first two for itself.
+const RTMIN: i32 = 34;
 
 /// True for the signals that stop the container: SIGTERM (`docker stop`,
 /// Kubernetes) and SIGINT (Ctrl-C). They start the stop sequence (delay,
@@ -18,7 +21,8 @@ pub fn is_stop(signo: i32) -> bool {
     signo == Signal::SIGTERM as i32 || signo == Signal::SIGINT as i32
 }
 
-/// A signal number from a name (`TERM`, `SIGTERM`, any case) or a number.
+/// A signal number from a name (`TERM`, `SIGTERM`, `RTMIN+3`, any case) or
+/// a number from 1 to 64.
 pub fn parse_signal(text: &str) -> Result<i32, String> {
     if let Ok(n) = text.parse::<i32>() {
         return if (1..=MAX_SIGNAL).contains(&n) {
@@ -28,21 +32,47 @@ pub fn parse_signal(text: &str) -> Result<i32, String> {
         };
     }
     let upper = text.to_ascii_uppercase();
-    let name = if upper.starts_with("SIG") {
-        upper
-    } else {
-        format!("SIG{upper}")
-    };
-    Signal::from_str(&name)
+    let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
+    if let Some(n) = real_time(bare) {
+        return Ok(n);
+    }
+    Signal::from_str(&format!("SIG{bare}"))
         .map(|s| s as i32)
         .map_err(|_| format!("`{text}` is not a signal"))
 }
 
-/// The name of signal `signo` for messages (`SIGTERM`, or `signal 40`).
+/// `RTMIN`, `RTMIN+N`, `RTMAX`, `RTMAX-N`, when the number is a real-time
+/// signal.
+fn real_time(bare: &str) -> Option<i32> {
+    let offset = |rest: &str, sign: char| -> Option<i32> {
+        match rest.strip_prefix(sign) {
+            None if rest.is_empty() => Some(0),
+            // Digits only: `RTMIN++3` or `RTMIN+-3` are not names.
+            Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => digits.parse().ok(),
+            _ => None,
+        }
+    };
+    let n = if let Some(rest) = bare.strip_prefix("RTMIN") {
+        RTMIN.checked_add(offset(rest, '+')?)?
+    } else if let Some(rest) = bare.strip_prefix("RTMAX") {
+        MAX_SIGNAL.checked_sub(offset(rest, '-')?)?
+    } else {
+        return None;
+    };
+    (RTMIN..=MAX_SIGNAL).contains(&n).then_some(n)
+}
+
+/// The name of signal `signo` for messages: `SIGTERM`, `SIGRTMIN+3`, or
+/// `signal 32` for the C library's own.
 pub fn name(signo: i32) -> String {
-    match Signal::try_from(signo) {
-        Ok(s) => s.as_str().to_owned(),
-        Err(_) => format!("signal {signo}"),
+    if let Ok(s) = Signal::try_from(signo) {
+        return s.as_str().to_owned();
+    }
+    match signo {
+        RTMIN => "SIGRTMIN".to_owned(),
+        MAX_SIGNAL => "SIGRTMAX".to_owned(),
+        n if (RTMIN..MAX_SIGNAL).contains(&n) => format!("SIGRTMIN+{}", n - RTMIN),
+        n => format!("signal {n}"),
     }
 }
 
@@ -123,6 +153,28 @@ mod tests {
         assert!(parse_signal("NOPE").is_err());
         assert!(parse_signal("0").is_err());
         assert!(parse_signal("65").is_err());
+        assert!(parse_signal("").is_err());
+        assert!(parse_signal("SIG").is_err());
+    }
+
+    #[test]
+    fn real_time_signals_by_name_as_docker_counts_them() {
+        assert_eq!(parse_signal("SIGRTMIN+3"), Ok(37));
+        assert_eq!(parse_signal("rtmin"), Ok(34));
+        assert_eq!(parse_signal("RTMAX"), Ok(64));
+        assert_eq!(parse_signal("SIGRTMAX-30"), Ok(34));
+        assert!(parse_signal("RTMIN+31").is_err());
+        assert!(parse_signal("RTMAX-31").is_err());
+        assert!(parse_signal("RTMIN-1").is_err());
+        assert!(parse_signal("RTMIN+").is_err());
+        assert!(parse_signal("RTMIN++3").is_err());
+        assert!(parse_signal("RTMIN+99999999999999999999").is_err());
+        assert_eq!(name(37), "SIGRTMIN+3");
+        assert_eq!(name(64), "SIGRTMAX");
+        assert_eq!(name(32), "signal 32");
+        for n in 34..=64 {
+            assert_eq!(parse_signal(&name(n)), Ok(n));
+        }
     }
 
     #[test]
