@@ -1,19 +1,26 @@
-//! Running COMMAND as a container's init would (SPEC §5): the functions below
-//! follow a container's life in order — take the signals, become the
-//! reaper, wait for what the release needs, spawn it, forward signals and
-//! reap until it exits, stop what it left behind, and pass its status on.
+//! Running COMMAND as a container's init would. The functions below follow a
+//! container's life in order: take the signals, become the reaper, wait for
+//! what the release needs, spawn it, forward signals and reap until it exits
+//! (a stop signal going through the stop sequence: delay, hook, signal,
+//! grace period), stop what it left behind, and pass its status on.
 //!
-//! Signals are blocked from the moment the main job starts and read from a
+//! Signals are blocked from the moment launch starts and read from a
 //! signalfd, so none is lost, not even one that arrives while the templates
-//! are rendered: it is forwarded once the child exists. All `unsafe` code is
-//! in `sys.rs`.
+//! are rendered: a stop signal then ends launch before the child is started,
+//! and any other is forwarded once the child exists.
+//!
+//! `signals.rs` names signals and reads durations and `--rewrite`;
+//! `wait.rs` checks the `--wait` targets; `sys.rs` holds every `unsafe`
+//! block (sending signals by number, reaping, what the child does between
+//! fork and exec).
 
 pub mod signals;
 mod sys;
 pub mod wait;
 
+use std::convert::Infallible;
 use std::ffi::OsString;
-use std::io::ErrorKind;
+use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
@@ -23,12 +30,12 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigAction, SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Gid, Pid, Uid};
 
-use crate::diag::{Log, say};
+use crate::diag::say;
 use crate::release::EnvChange;
-use signals::{Rewrites, name};
+use signals::{is_stop, name};
+use sys::Ended;
 use wait::{Target, WaitError};
 
 /// COMMAND was found but cannot be run.
@@ -40,6 +47,11 @@ pub const WAIT_TIMED_OUT: u8 = 69;
 /// How long what is left of the child's group gets after SIGTERM, when no
 /// grace period is set.
 const DEFAULT_LEFTOVER_GRACE: Duration = Duration::from_secs(5);
+/// How long the pre-stop hook may run when no grace period is set:
+/// Kubernetes' default grace period.
+const DEFAULT_HOOK_BOUND: Duration = Duration::from_secs(30);
+/// How often launch looks whether what is left of the child's group is gone.
+const LEFTOVER_POLL: Duration = Duration::from_millis(20);
 
 /// How the child is supervised.
 #[derive(Debug, Clone, Default)]
@@ -47,21 +59,53 @@ pub struct Options {
     /// Forward signals to the child's whole process group.
     pub group: bool,
     /// Signals forwarded as others, or dropped.
-    pub rewrites: Rewrites,
+    pub rewrites: signals::Rewrites,
     /// After a stop signal was forwarded, SIGKILL the group this much later.
     pub grace_period: Option<Duration>,
     /// On a stop signal, wait this long before anything else.
     pub stop_delay: Option<Duration>,
-    /// On a stop signal, after the delay, run `sh -c` this and wait for it.
+    /// On a stop signal, after the delay, run `sh -c` this as the child's
+    /// user and wait for it.
     pub pre_stop: Option<String>,
     /// Wait for these before starting.
     pub wait: Vec<Target>,
     /// Give up waiting after this long.
     pub wait_timeout: Duration,
-    /// Run the child as this user and group.
+    /// Run the child (and the pre-stop hook) as this user and group.
     pub user: Option<(Uid, Gid)>,
     /// How much to say.
-    pub log: Log,
+    pub log: crate::diag::Log,
+}
+
+/// The user and group of `--user USER[:GROUP]`, by name or number; the
+/// group defaults to the user's own.
+pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
+    use nix::unistd::{Group, User};
+    let (user, group) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let found = match user.parse::<u32>() {
+        Ok(n) => User::from_uid(Uid::from_raw(n)).ok().flatten(),
+        Err(_) => User::from_name(user).ok().flatten(),
+    };
+    let (uid, own_gid) = match (found, user.parse::<u32>()) {
+        (Some(u), _) => (u.uid, Some(u.gid)),
+        (None, Ok(n)) => (Uid::from_raw(n), None),
+        (None, Err(_)) => return Err(format!("--user: no user named `{user}`")),
+    };
+    let gid = match group {
+        Some(g) => match g.parse::<u32>() {
+            Ok(n) => Gid::from_raw(n),
+            Err(_) => Group::from_name(g)
+                .ok()
+                .flatten()
+                .map(|g| g.gid)
+                .ok_or_else(|| format!("--user: no group named `{g}`"))?,
+        },
+        None => own_gid.unwrap_or(Gid::from_raw(uid.as_raw())),
+    };
+    Ok((uid, gid))
 }
 
 /// The signals launch took over, and what it changed to do so.
@@ -71,7 +115,8 @@ pub struct Signals {
     mask: SigSet,
     /// Dispositions launch changed, as they were, for the child.
     dispositions: Vec<(Signal, SigAction)>,
-    /// Signals read before the child existed, forwarded once it does.
+    /// Signals read before the child existed, each kept once, in the order
+    /// they came; forwarded once it exists.
     early: Vec<i32>,
 }
 
@@ -121,101 +166,109 @@ impl Signals {
         }
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.mask), None);
     }
+
+    /// The next signal that arrived, if any.
+    fn next(&self) -> Option<i32> {
+        match self.fd.read_signal() {
+            Ok(Some(info)) => i32::try_from(info.ssi_signo).ok(),
+            _ => None,
+        }
+    }
+
+    /// Waits until a signal arrives, or `until` (forever: `None`).
+    fn wait(&self, until: Option<Instant>) {
+        let timeout = match until {
+            None => PollTimeout::NONE,
+            Some(t) => {
+                // Round up, so a deadline is never polled for 0 ms too early;
+                // a longer wait than poll takes is cut, and the caller asks again.
+                let left = t.saturating_duration_since(Instant::now());
+                let ms = left.as_micros().div_ceil(1000);
+                i32::try_from(ms)
+                    .ok()
+                    .and_then(|ms| PollTimeout::try_from(ms).ok())
+                    .unwrap_or(PollTimeout::MAX)
+            }
+        };
+        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        // An error (EINTR) only wakes the caller early; it looks again.
+        let _ = poll(&mut fds, timeout);
+    }
+
+    /// What a child does before exec: the mask and dispositions launch
+    /// started with, whatever else it is given.
+    fn child_setup(
+        &self,
+        own_group: bool,
+        foreground: bool,
+        user: Option<(Uid, Gid)>,
+    ) -> sys::ChildSetup {
+        sys::ChildSetup {
+            own_group,
+            foreground,
+            mask: self.mask,
+            dispositions: self.dispositions.clone(),
+            user,
+        }
+    }
 }
 
 /// Runs `command` supervised and returns launch's exit status: the child's
 /// code, or 128+N when signal N ended it.
 pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {
-    let log = opts.log;
-    become_reaper(&log);
-    if let Err(code) = wait_for_targets(&mut sig, opts, &log) {
+    become_reaper(opts);
+    if let Err(code) = wait_for_targets(&mut sig, opts) {
         return ExitCode::from(code);
     }
-    let child = match spawn(&sig, command, env, opts, true) {
+    // A stop signal may have come while the templates were rendered.
+    if let Err(code) = take_early_signals(&mut sig, opts) {
+        return ExitCode::from(code);
+    }
+    let foreground = nix::unistd::isatty(io::stdin().as_fd()).unwrap_or(false);
+    let child = match spawn(command, env, sig.child_setup(true, foreground, opts.user)) {
         Ok(pid) => pid,
         Err(code) => return ExitCode::from(code),
     };
-    log.step(format_args!(
+    opts.log.step(format_args!(
         "started {} as pid {child}",
         command[0].to_string_lossy()
     ));
-    let mut life = Life::new(child, opts, env);
-    for signo in std::mem::take(&mut sig.early) {
-        life.on_signal(&sig, signo, &log);
+    let early = std::mem::take(&mut sig.early);
+    let mut life = Life::new(&sig, child, env, opts);
+    for signo in early {
+        life.on_signal(signo);
     }
-    let status = life.supervise(&sig, &log);
-    stop_leftovers(
-        &sig,
-        child,
-        opts.grace_period.unwrap_or(DEFAULT_LEFTOVER_GRACE),
-        &log,
-    );
-    let code = match status {
-        WaitStatus::Exited(_, code) => code as u8,
-        WaitStatus::Signaled(_, signal, _) => 128 + signal as u8,
-        _ => 1,
-    };
-    log.step(format_args!("child exited; exiting with {code}"));
+    let ended = life.supervise();
+    stop_leftovers(&sig, child, opts);
+    let code = exit_code(ended);
+    opts.log
+        .step(format_args!("child exited; exiting with {code}"));
     ExitCode::from(code)
 }
 
 /// Replaces launch with `command` (`--exec`): same PID, the signal mask and
 /// dispositions launch started with. Returns only when exec failed.
 pub fn exec(sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {
-    let mut cmd = command_for(command, env);
-    sys::prepare(
-        &mut cmd,
-        sys::ChildSetup {
-            own_group: false,
-            foreground: false,
-            mask: sig.mask,
-            dispositions: sig.dispositions.clone(),
-            user: opts.user,
-        },
-    );
-    let err = cmd.exec();
-    ExitCode::from(spawn_failed(command, &err))
-}
-
-/// The user and group of `--user USER[:GROUP]`, by name or number; the
-/// group defaults to the user's own.
-pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
-    use nix::unistd::{Group, User};
-    let (user, group) = match spec.split_once(':') {
-        Some((u, g)) => (u, Some(g)),
-        None => (spec, None),
-    };
-    let found = match user.parse::<u32>() {
-        Ok(n) => User::from_uid(Uid::from_raw(n)).ok().flatten(),
-        Err(_) => User::from_name(user).ok().flatten(),
-    };
-    let (uid, own_gid) = match (found, user.parse::<u32>()) {
-        (Some(u), _) => (u.uid, Some(u.gid)),
-        (None, Ok(n)) => (Uid::from_raw(n), None),
-        (None, Err(_)) => return Err(format!("--user: no user named `{user}`")),
-    };
-    let gid = match group {
-        Some(g) => match g.parse::<u32>() {
-            Ok(n) => Gid::from_raw(n),
-            Err(_) => Group::from_name(g)
-                .ok()
-                .flatten()
-                .map(|g| g.gid)
-                .ok_or_else(|| format!("--user: no group named `{g}`"))?,
-        },
-        None => own_gid.unwrap_or(Gid::from_raw(uid.as_raw())),
-    };
-    Ok((uid, gid))
+    let setup = sig.child_setup(false, false, opts.user);
+    let replaced = start(command, |argv| -> io::Result<Infallible> {
+        let mut cmd = command_for(argv, env)?;
+        sys::prepare(&mut cmd, setup.clone());
+        Err(cmd.exec())
+    });
+    match replaced {
+        Ok(never) => match never {},
+        Err(code) => ExitCode::from(code),
+    }
 }
 
 /// Orphans are reparented to PID 1; when launch is not PID 1 it asks to be
 /// their reaper instead, so that none is left a zombie.
-fn become_reaper(log: &Log) {
+fn become_reaper(opts: &Options) {
     if nix::unistd::getpid().as_raw() == 1 {
         return;
     }
     match nix::sys::prctl::set_child_subreaper(true) {
-        Ok(()) => log.step(format_args!(
+        Ok(()) => opts.log.step(format_args!(
             "not PID 1: reaping orphans as a child subreaper"
         )),
         Err(e) => say(format_args!(
@@ -224,30 +277,23 @@ fn become_reaper(log: &Log) {
     }
 }
 
-/// Waits for `--wait` targets; a stop signal meanwhile ends launch, any
-/// other signal is kept for the child.
-fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), u8> {
+/// Waits for the `--wait` targets. A stop signal meanwhile ends launch;
+/// any other signal is kept for the child.
+fn wait_for_targets(sig: &mut Signals, opts: &Options) -> Result<(), u8> {
     if opts.wait.is_empty() {
         return Ok(());
     }
-    let mut stopped_by = None;
+    let mut stopped = Ok(());
     let result = wait::wait_all(&opts.wait, opts.wait_timeout, &mut |pause| {
-        let _ = poll_fd(&sig.fd, Some(pause));
-        while let Ok(Some(info)) = sig.fd.read_signal() {
-            let signo = info.ssi_signo as i32;
-            if is_stop(signo) || signo == Signal::SIGQUIT as i32 || signo == Signal::SIGHUP as i32 {
-                stopped_by = Some(signo);
-                return true;
-            }
-            if signo != Signal::SIGCHLD as i32 {
-                sig.early.push(signo);
-            }
-        }
-        false
+        sig.wait(Instant::now().checked_add(pause));
+        stopped = take_early_signals(sig, opts);
+        stopped.is_err()
     });
     match result {
         Ok(()) => {
-            log.step(format_args!("waited for {}", join(&opts.wait)));
+            let targets: Vec<String> = opts.wait.iter().map(ToString::to_string).collect();
+            opts.log
+                .step(format_args!("waited for {}", targets.join(", ")));
             Ok(())
         }
         Err(WaitError::TimedOut(target)) => {
@@ -257,356 +303,303 @@ fn wait_for_targets(sig: &mut Signals, opts: &Options, log: &Log) -> Result<(), 
             ));
             Err(WAIT_TIMED_OUT)
         }
-        Err(WaitError::Interrupted) => {
-            let signo = stopped_by.unwrap_or(Signal::SIGTERM as i32);
-            say(format_args!("{} while waiting; not starting", name(signo)));
-            Err(128 + signo as u8)
+        Err(WaitError::Interrupted) => stopped,
+    }
+}
+
+/// Reads the signals that came before the child exists. A stop signal ends
+/// launch with 128+N, before anything is started; any other is kept, once,
+/// to forward when the child exists. A signal `--rewrite` drops is dropped.
+fn take_early_signals(sig: &mut Signals, opts: &Options) -> Result<(), u8> {
+    while let Some(signo) = sig.next() {
+        if signo == Signal::SIGCHLD as i32 {
+            continue;
+        }
+        if opts.rewrites.apply(signo).is_none() {
+            opts.log.step(format_args!("dropped {}", name(signo)));
+        } else if is_stop(signo) {
+            opts.log.outcome(format_args!(
+                "{} before the command started; not starting it",
+                name(signo)
+            ));
+            return Err(signal_code(signo));
+        } else if !sig.early.contains(&signo) {
+            sig.early.push(signo);
         }
     }
+    Ok(())
 }
 
-fn join(targets: &[Target]) -> String {
-    targets
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Starts `command` as set up (fork, then the setup, then exec) and returns
+/// its PID; when it cannot be started, says why and returns 126 or 127.
+fn spawn(command: &[OsString], env: &[EnvChange], setup: sys::ChildSetup) -> Result<Pid, u8> {
+    start(command, |argv| {
+        let mut cmd = command_for(argv, env)?;
+        sys::prepare(&mut cmd, setup.clone());
+        let child = cmd.spawn()?;
+        i32::try_from(child.id())
+            .map(Pid::from_raw)
+            .map_err(|_| io::Error::other("the kernel gave a PID out of range"))
+    })
 }
 
-fn humanize(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
+/// Runs `start` on `command`; a file the kernel cannot run is a script for
+/// `/bin/sh`, as execvp has it. A failure is said and becomes 126 or 127.
+fn start<T>(
+    command: &[OsString],
+    mut start: impl FnMut(&[OsString]) -> io::Result<T>,
+) -> Result<T, u8> {
+    match start(command) {
+        Ok(started) => Ok(started),
+        Err(e) if e.raw_os_error() == Some(Errno::ENOEXEC as i32) => {
+            let mut with_sh = vec![OsString::from("/bin/sh")];
+            with_sh.extend(command.iter().cloned());
+            start(&with_sh).map_err(|e| start_failed(command, &e))
+        }
+        Err(e) => Err(start_failed(command, &e)),
     }
 }
 
-fn command_for(command: &[OsString], env: &[EnvChange]) -> Command {
-    let mut cmd = Command::new(&command[0]);
-    cmd.args(&command[1..]);
+/// `argv` as a command, with launch's environment and `env` applied to it.
+fn command_for(argv: &[OsString], env: &[EnvChange]) -> io::Result<Command> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no command given"))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args);
     for change in env {
         match change {
             EnvChange::Set(k, v) => cmd.env(k, v),
             EnvChange::Remove(k) => cmd.env_remove(k),
         };
     }
-    cmd
-}
-
-/// Starts `command` in a process group of its own (the terminal's foreground
-/// group when stdin is one), with the mask and dispositions launch started with.
-fn spawn(
-    sig: &Signals,
-    command: &[OsString],
-    env: &[EnvChange],
-    opts: &Options,
-    as_child: bool,
-) -> Result<Pid, u8> {
-    let foreground = as_child && nix::unistd::isatty(std::io::stdin().as_fd()).unwrap_or(false);
-    let user = if as_child { opts.user } else { None };
-    let start = |argv: &[OsString]| {
-        if foreground || user.is_some() {
-            spawn_forked(sig, argv, env, foreground, user)
-        } else {
-            spawn_direct(sig, argv, env)
-        }
-    };
-    match start(command) {
-        Ok(pid) => Ok(pid),
-        // Like execvp: a file the kernel cannot run is a script for sh.
-        Err(e) if e.raw_os_error() == Some(Errno::ENOEXEC as i32) => {
-            let mut with_sh = vec![OsString::from("/bin/sh")];
-            with_sh.extend(command.iter().cloned());
-            start(&with_sh).map_err(|e| spawn_failed(command, &e))
-        }
-        Err(e) => Err(spawn_failed(command, &e)),
-    }
-}
-
-/// posix_spawn: the common case, which needs no code of launch's in the
-/// child, so the child does not copy launch's memory as fork does.
-fn spawn_direct(sig: &Signals, command: &[OsString], env: &[EnvChange]) -> std::io::Result<Pid> {
-    use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-
-    let to_c = |bytes: &[u8]| {
-        CString::new(bytes).map_err(|_| std::io::Error::from(ErrorKind::InvalidInput))
-    };
-    let mut attr = PosixSpawnAttr::init()?;
-    attr.set_flags(
-        PosixSpawnFlags::POSIX_SPAWN_SETPGROUP
-            | PosixSpawnFlags::POSIX_SPAWN_SETSIGMASK
-            | PosixSpawnFlags::POSIX_SPAWN_SETSIGDEF,
-    )?;
-    attr.set_pgroup(Pid::from_raw(0))?;
-    attr.set_sigmask(&sig.mask)?;
-    // SIGPIPE is ignored by the Rust runtime before main; the child gets the
-    // default, as from a shell. The signals launch ignores itself go back to
-    // the default when that is what launch started with (a disposition
-    // inherited across exec is either the default or ignored).
-    let mut defaults = SigSet::empty();
-    defaults.add(Signal::SIGPIPE);
-    for (signal, action) in &sig.dispositions {
-        if matches!(action.handler(), nix::sys::signal::SigHandler::SigDfl) {
-            defaults.add(*signal);
-        }
-    }
-    attr.set_sigdefault(&defaults)?;
-    let actions = PosixSpawnFileActions::init()?;
-    let args = command
-        .iter()
-        .map(|a| to_c(a.as_bytes()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    for change in env {
-        match change {
-            EnvChange::Set(k, v) => {
-                vars.retain(|(name, _)| name != k);
-                vars.push((OsString::from(k), v.clone()));
-            }
-            EnvChange::Remove(k) => vars.retain(|(name, _)| name != k),
-        }
-    }
-    let envp = vars
-        .iter()
-        .map(|(k, v)| to_c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    let program = &args[0];
-    let pid = if command[0].as_bytes().contains(&b'/') {
-        nix::spawn::posix_spawn(program.as_c_str(), &actions, &attr, &args, &envp)
-    } else {
-        nix::spawn::posix_spawnp(program, &actions, &attr, &args, &envp)
-    };
-    Ok(pid?)
-}
-
-/// fork and exec, for what posix_spawn cannot do: handing the terminal to the
-/// child, or switching user.
-fn spawn_forked(
-    sig: &Signals,
-    command: &[OsString],
-    env: &[EnvChange],
-    foreground: bool,
-    user: Option<(Uid, Gid)>,
-) -> std::io::Result<Pid> {
-    let mut cmd = command_for(command, env);
-    sys::prepare(
-        &mut cmd,
-        sys::ChildSetup {
-            own_group: true,
-            foreground,
-            mask: sig.mask,
-            dispositions: sig.dispositions.clone(),
-            user,
-        },
-    );
-    cmd.spawn().map(|child| Pid::from_raw(child.id() as i32))
+    Ok(cmd)
 }
 
 /// The exit code for a command that could not be started, after saying why.
-fn spawn_failed(command: &[OsString], e: &std::io::Error) -> u8 {
-    say(format_args!("{}: {e}", command[0].to_string_lossy()));
-    if e.kind() == ErrorKind::NotFound {
+fn start_failed(command: &[OsString], e: &io::Error) -> u8 {
+    let program = command.first().map(|p| p.to_string_lossy());
+    say(format_args!("{}: {e}", program.unwrap_or_default()));
+    if e.kind() == io::ErrorKind::NotFound {
         NOT_FOUND
     } else {
         NOT_EXECUTABLE
     }
 }
 
-fn is_stop(signo: i32) -> bool {
-    signo == Signal::SIGTERM as i32 || signo == Signal::SIGINT as i32
-}
-
-/// Waits for the signalfd to be readable, at most `timeout` (forever: None).
-fn poll_fd(fd: &SignalFd, timeout: Option<Duration>) -> nix::Result<()> {
-    let timeout = match timeout {
-        None => PollTimeout::NONE,
-        Some(d) => {
-            // Round up, so a deadline is never polled for 0 ms too early.
-            let ms = d.as_micros().div_ceil(1000).min(i32::MAX as u128);
-            PollTimeout::try_from(ms as i32).unwrap_or(PollTimeout::MAX)
-        }
-    };
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-    match poll(&mut fds, timeout) {
-        Ok(_) | Err(Errno::EINTR) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Where a stop stands: a stop signal (TERM, INT) waits out `--stop-delay`,
-/// then `--pre-stop`, before it is forwarded.
+/// Where the stop sequence stands. A stop signal waits out `--stop-delay`,
+/// then `--pre-stop`, before it is forwarded; a second one skips what is
+/// left of either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
-    /// No stop signal yet, or it was forwarded.
+    /// No stop signal yet.
     Idle,
-    /// Waiting until the delay is over.
-    Delaying { until: Instant, signo: i32 },
-    /// The pre-stop hook runs.
-    Hooking {
-        hook: Pid,
-        signo: i32,
-        until: Option<Instant>,
-    },
+    /// Waiting out the delay, until `until` (`None`: a delay too long to end).
+    Delaying { signo: i32, until: Option<Instant> },
+    /// Waiting for the pre-stop hook, at most until `until`.
+    Hooking { signo: i32, until: Option<Instant> },
+    /// A stop signal was forwarded and the grace period runs; a later one is
+    /// forwarded at once.
+    Forwarded,
 }
 
 /// The child's life under launch.
 struct Life<'a> {
-    child: Pid,
+    sig: &'a Signals,
     opts: &'a Options,
     env: &'a [EnvChange],
+    child: Pid,
     stop: Stop,
-    /// When the child's group gets SIGKILL, after a stop signal was forwarded.
+    /// The pre-stop hook while it runs (also after a second stop signal
+    /// stopped waiting for it).
+    hook: Option<Pid>,
+    /// When the child's group gets SIGKILL: the end of the grace period.
     kill_at: Option<Instant>,
-    status: Option<WaitStatus>,
+    /// How the child ended, once it has.
+    ended: Option<Ended>,
 }
 
 impl<'a> Life<'a> {
-    fn new(child: Pid, opts: &'a Options, env: &'a [EnvChange]) -> Self {
+    fn new(sig: &'a Signals, child: Pid, env: &'a [EnvChange], opts: &'a Options) -> Self {
         Life {
-            child,
+            sig,
             opts,
             env,
+            child,
             stop: Stop::Idle,
+            hook: None,
             kill_at: None,
-            status: None,
+            ended: None,
         }
     }
 
-    /// Forwards signals and reaps until the child exits; returns how it ended.
-    fn supervise(&mut self, sig: &Signals, log: &Log) -> WaitStatus {
+    /// Forwards signals and reaps until the child exits; returns how it
+    /// ended. A pre-stop hook still running then is killed: what it was
+    /// preparing for has happened. Signals read after the child ended are
+    /// left for the stopping of what it left behind.
+    fn supervise(&mut self) -> Ended {
         loop {
-            self.reap(log);
-            if let Some(status) = self.status {
-                return status;
+            self.reap();
+            if let Some(ended) = self.ended {
+                self.kill_hook();
+                return ended;
             }
-            let next = [self.deadline(), self.kill_at].into_iter().flatten().min();
-            let _ = poll_fd(
-                &sig.fd,
-                next.map(|t| t.saturating_duration_since(Instant::now())),
-            );
-            while let Ok(Some(info)) = sig.fd.read_signal() {
-                self.on_signal(sig, info.ssi_signo as i32, log);
+            let next = [self.stop_deadline(), self.kill_at]
+                .into_iter()
+                .flatten()
+                .min();
+            self.sig.wait(next);
+            while self.ended.is_none()
+                && let Some(signo) = self.sig.next()
+            {
+                self.on_signal(signo);
             }
-            self.on_time(sig, log);
+            self.on_time();
         }
     }
 
-    fn deadline(&self) -> Option<Instant> {
+    /// When the delay or the hook's time is over.
+    fn stop_deadline(&self) -> Option<Instant> {
         match self.stop {
-            Stop::Idle => None,
-            Stop::Delaying { until, .. } => Some(until),
-            Stop::Hooking { until, .. } => until,
+            Stop::Delaying { until, .. } | Stop::Hooking { until, .. } => until,
+            Stop::Idle | Stop::Forwarded => None,
         }
     }
 
-    fn on_signal(&mut self, sig: &Signals, signo: i32, log: &Log) {
+    fn on_signal(&mut self, signo: i32) {
         if signo == Signal::SIGCHLD as i32 {
-            return self.reap(log);
+            return self.reap();
         }
-        let stop_steps = self.opts.stop_delay.is_some() || self.opts.pre_stop.is_some();
-        match (is_stop(signo), self.stop) {
-            (true, Stop::Idle) if stop_steps => self.begin_stop(sig, signo, log),
-            // A second stop signal cuts the delay or the hook short.
-            (true, Stop::Delaying { .. } | Stop::Hooking { .. }) => {
+        let log = self.opts.log;
+        if !is_stop(signo) {
+            return self.forward(signo);
+        }
+        // A stop signal `--rewrite` drops starts nothing: no delay, no hook,
+        // no grace period.
+        if self.opts.rewrites.apply(signo).is_none() {
+            return log.step(format_args!("dropped {}", name(signo)));
+        }
+        let steps = self.opts.stop_delay.is_some() || self.opts.pre_stop.is_some();
+        match self.stop {
+            Stop::Idle if steps => self.begin_stop(signo),
+            Stop::Idle | Stop::Forwarded => self.forward_stop(signo),
+            Stop::Delaying { .. } | Stop::Hooking { .. } => {
                 log.step(format_args!(
                     "{} again: not waiting any longer",
                     name(signo)
                 ));
-                self.stop = Stop::Idle;
-                self.forward_stop(signo, log);
+                self.forward_stop(signo);
             }
-            (true, Stop::Idle) => self.forward_stop(signo, log),
-            (false, _) => self.forward(signo, log),
         }
     }
 
-    fn begin_stop(&mut self, sig: &Signals, signo: i32, log: &Log) {
-        match self.opts.stop_delay {
-            Some(delay) => {
-                log.step(format_args!(
-                    "{}: waiting {} before stopping",
-                    name(signo),
-                    humanize(delay)
-                ));
-                self.stop = Stop::Delaying {
-                    until: Instant::now() + delay,
-                    signo,
-                };
-            }
-            None => self.run_hook(sig, signo, log),
-        }
+    /// The first step of a stop: the delay, or the hook when there is none.
+    fn begin_stop(&mut self, signo: i32) {
+        let Some(delay) = self.opts.stop_delay else {
+            return self.run_hook(signo);
+        };
+        self.opts.log.step(format_args!(
+            "{}: waiting {} before stopping",
+            name(signo),
+            humanize(delay)
+        ));
+        self.stop = Stop::Delaying {
+            signo,
+            until: Instant::now().checked_add(delay),
+        };
     }
 
-    /// Starts `--pre-stop`, or forwards the stop signal when there is none.
-    fn run_hook(&mut self, sig: &Signals, signo: i32, log: &Log) {
+    /// Starts `--pre-stop` as the child's user, in a process group of its
+    /// own, or forwards the stop signal when there is none.
+    fn run_hook(&mut self, signo: i32) {
         let Some(hook) = &self.opts.pre_stop else {
-            self.stop = Stop::Idle;
-            return self.forward_stop(signo, log);
+            return self.forward_stop(signo);
         };
         let sh = [
             OsString::from("/bin/sh"),
             OsString::from("-c"),
             OsString::from(hook),
         ];
-        match spawn(sig, &sh, self.env, self.opts, false) {
+        let setup = self.sig.child_setup(true, false, self.opts.user);
+        match spawn(&sh, self.env, setup) {
             Ok(pid) => {
-                log.step(format_args!("running the pre-stop hook as pid {pid}"));
+                self.opts
+                    .log
+                    .step(format_args!("running the pre-stop hook as pid {pid}"));
+                self.hook = Some(pid);
+                let bound = self.opts.grace_period.unwrap_or(DEFAULT_HOOK_BOUND);
                 self.stop = Stop::Hooking {
-                    hook: pid,
                     signo,
-                    until: self.opts.grace_period.map(|g| Instant::now() + g),
+                    until: Instant::now().checked_add(bound),
                 };
             }
-            Err(_) => {
-                self.stop = Stop::Idle;
-                self.forward_stop(signo, log);
-            }
+            // spawn said why.
+            Err(_) => self.forward_stop(signo),
         }
     }
 
-    fn on_time(&mut self, sig: &Signals, log: &Log) {
+    /// What is due now: the end of the delay, of the hook's time, of the
+    /// grace period.
+    fn on_time(&mut self) {
         let now = Instant::now();
+        let due = |at: Option<Instant>| at.is_some_and(|at| now >= at);
         match self.stop {
-            Stop::Delaying { until, signo } if now >= until => self.run_hook(sig, signo, log),
-            Stop::Hooking {
-                hook,
-                signo,
-                until: Some(until),
-            } if now >= until => {
+            Stop::Delaying { signo, until } if due(until) => self.run_hook(signo),
+            Stop::Hooking { signo, until } if due(until) => {
+                let bound = self.opts.grace_period.unwrap_or(DEFAULT_HOOK_BOUND);
                 say(format_args!(
-                    "the pre-stop hook outlived the grace period; killing it"
+                    "the pre-stop hook still runs after {}; killing it",
+                    humanize(bound)
                 ));
-                let _ = sys::send(Pid::from_raw(-hook.as_raw()), Signal::SIGKILL as i32);
-                self.stop = Stop::Idle;
-                self.forward_stop(signo, log);
+                self.kill_hook();
+                self.forward_stop(signo);
             }
             _ => {}
         }
-        if self.kill_at.is_some_and(|at| now >= at) && self.status.is_none() {
+        if due(self.kill_at) && self.ended.is_none() {
             self.kill_at = None;
             say(format_args!(
                 "the child is still running after the grace period; killing its process group"
             ));
-            let _ = sys::send(Pid::from_raw(-self.child.as_raw()), Signal::SIGKILL as i32);
+            let _ = sys::send(group(self.child), Signal::SIGKILL as i32);
         }
     }
 
-    /// Forwards a stop signal and starts the grace period.
-    fn forward_stop(&mut self, signo: i32, log: &Log) {
-        self.forward(signo, log);
-        if let (Some(grace), None) = (self.opts.grace_period, self.kill_at) {
-            self.kill_at = Some(Instant::now() + grace);
+    /// Kills the pre-stop hook's process group, when the hook runs.
+    fn kill_hook(&mut self) {
+        if let Some(hook) = self.hook {
+            self.opts.log.step(format_args!(
+                "killing the pre-stop hook's process group {hook}"
+            ));
+            let _ = sys::send(group(hook), Signal::SIGKILL as i32);
         }
     }
 
-    fn forward(&mut self, signo: i32, log: &Log) {
+    /// Forwards a stop signal; the first one forwarded starts the grace
+    /// period.
+    fn forward_stop(&mut self, signo: i32) {
+        self.forward(signo);
+        if self.stop != Stop::Forwarded {
+            self.stop = Stop::Forwarded;
+            self.kill_at = self
+                .opts
+                .grace_period
+                .and_then(|grace| Instant::now().checked_add(grace));
+        }
+    }
+
+    /// Sends `signo`, as `--rewrite` has it, to the child (or its group).
+    fn forward(&mut self, signo: i32) {
+        let log = self.opts.log;
         let Some(to) = self.opts.rewrites.apply(signo) else {
             return log.step(format_args!("dropped {}", name(signo)));
         };
+        if self.ended.is_some() {
+            // Reaped: its PID may already be another process's.
+            return;
+        }
         let target = if self.opts.group {
-            Pid::from_raw(-self.child.as_raw())
+            group(self.child)
         } else {
             self.child
         };
@@ -621,70 +614,135 @@ impl<'a> Life<'a> {
         }
     }
 
-    /// Reaps every child that has exited: the command, the hook, orphans.
-    fn reap(&mut self, log: &Log) {
-        loop {
-            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) | Err(_) => return,
-                Ok(status) => {
-                    let pid = status.pid();
-                    if pid == Some(self.child) {
-                        self.status = Some(status);
-                    } else if let Stop::Hooking { hook, signo, .. } = self.stop
-                        && pid == Some(hook)
-                    {
-                        log.step(format_args!("the pre-stop hook is done"));
-                        self.stop = Stop::Idle;
-                        self.forward_stop(signo, log);
-                    } else if let Some(pid) = pid {
-                        log.step(format_args!("reaped orphan {pid}"));
-                    }
+    /// Reaps every child that has ended: the command, the hook, orphans.
+    fn reap(&mut self) {
+        let log = self.opts.log;
+        while let Some((pid, ended)) = sys::reap() {
+            if pid == self.child {
+                self.ended = Some(ended);
+            } else if Some(pid) == self.hook {
+                self.hook = None;
+                if let Stop::Hooking { signo, .. } = self.stop {
+                    log.step(format_args!("the pre-stop hook is done"));
+                    self.forward_stop(signo);
                 }
+            } else {
+                log.step(format_args!("reaped orphan {pid}"));
             }
         }
     }
 }
 
 /// What is left of the child's process group after it exited gets SIGTERM,
-/// then SIGKILL after `grace`; orphans are reaped meanwhile.
-fn stop_leftovers(sig: &Signals, child: Pid, grace: Duration, log: &Log) {
-    let group = Pid::from_raw(-child.as_raw());
-    let reap_all = || {
-        while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-            if status == WaitStatus::StillAlive {
-                break;
-            }
-        }
-    };
-    reap_all();
-    if sys::send(group, 0).is_err() {
+/// then SIGKILL after the grace period (or at once on a stop signal);
+/// orphans are reaped meanwhile.
+fn stop_leftovers(sig: &Signals, child: Pid, opts: &Options) {
+    let log = opts.log;
+    let leftovers = group(child);
+    reap_orphans(opts);
+    if sys::send(leftovers, 0).is_err() {
         return;
     }
     log.step(format_args!(
         "sending SIGTERM to what is left of process group {child}"
     ));
-    let _ = sys::send(group, Signal::SIGTERM as i32);
-    let deadline = Instant::now() + grace;
-    loop {
-        reap_all();
-        if sys::send(group, 0).is_err() {
+    let _ = sys::send(leftovers, Signal::SIGTERM as i32);
+    let grace = opts.grace_period.unwrap_or(DEFAULT_LEFTOVER_GRACE);
+    let deadline = Instant::now().checked_add(grace);
+    'waiting: loop {
+        reap_orphans(opts);
+        if sys::send(leftovers, 0).is_err() {
             return;
         }
         let now = Instant::now();
-        if now >= deadline {
+        if deadline.is_some_and(|at| now >= at) {
             say(format_args!(
                 "process group {child} outlived the child by {}; killing it",
                 humanize(grace)
             ));
-            let _ = sys::send(group, Signal::SIGKILL as i32);
-            std::thread::sleep(Duration::from_millis(10));
-            reap_all();
-            return;
+            break;
         }
-        let _ = poll_fd(
-            &sig.fd,
-            Some((deadline - now).min(Duration::from_millis(20))),
+        let soon = now.checked_add(LEFTOVER_POLL);
+        sig.wait([deadline, soon].into_iter().flatten().min());
+        while let Some(signo) = sig.next() {
+            if is_stop(signo) && opts.rewrites.apply(signo).is_some() {
+                log.outcome(format_args!(
+                    "{}: killing what is left of process group {child}",
+                    name(signo)
+                ));
+                break 'waiting;
+            }
+        }
+    }
+    let _ = sys::send(leftovers, Signal::SIGKILL as i32);
+    // SIGKILL takes effect at once but not in the same instant: reap what
+    // it ended, for a moment, so that launch leaves no zombie behind.
+    let until = Instant::now().checked_add(Duration::from_millis(100));
+    while sys::send(leftovers, 0).is_ok() && until.is_some_and(|t| Instant::now() < t) {
+        std::thread::sleep(Duration::from_millis(5));
+        reap_orphans(opts);
+    }
+}
+
+/// Reaps every process that has ended, none of which is the child any more.
+fn reap_orphans(opts: &Options) {
+    while let Some((pid, _)) = sys::reap() {
+        opts.log.step(format_args!("reaped orphan {pid}"));
+    }
+}
+
+/// launch's exit code for how the child ended: its code, or 128+N when
+/// signal N ended it.
+fn exit_code(ended: Ended) -> u8 {
+    match ended {
+        Ended::Exited(code) => code,
+        Ended::Killed(signo) => signal_code(signo),
+    }
+}
+
+/// 128+N, the code of signal N (1 to 64; any other number gives 255).
+fn signal_code(signo: i32) -> u8 {
+    128i32
+        .checked_add(signo)
+        .and_then(|code| u8::try_from(code).ok())
+        .unwrap_or(u8::MAX)
+}
+
+/// The process group led by `pid`, as kill(2) names it.
+fn group(pid: Pid) -> Pid {
+    Pid::from_raw(-pid.as_raw())
+}
+
+/// A duration as a user would write it.
+fn humanize(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signal_gives_128_plus_its_number() {
+        assert_eq!(exit_code(Ended::Exited(0)), 0);
+        assert_eq!(exit_code(Ended::Exited(255)), 255);
+        assert_eq!(exit_code(Ended::Killed(15)), 143);
+        assert_eq!(exit_code(Ended::Killed(40)), 168);
+        assert_eq!(exit_code(Ended::Killed(64)), 192);
+        assert_eq!(signal_code(i32::MAX), 255);
+    }
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(humanize(Duration::from_secs(30)), "30s");
+        assert_eq!(humanize(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(
+            humanize(Duration::from_secs(u64::MAX)),
+            "18446744073709551615s"
         );
-        while let Ok(Some(_)) = sig.fd.read_signal() {}
     }
 }

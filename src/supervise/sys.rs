@@ -1,18 +1,24 @@
-//! The few calls nix does not wrap safely: sending a signal by number (the
-//! real-time signals have no `Signal` variant), and the steps the child takes
-//! between fork and exec. Every `unsafe` block of launch is in this file.
+//! The calls nix does not wrap the way launch needs them: sending a signal by
+//! number and reaping with the raw wait status (nix has no `Signal` for the
+//! real-time signals, so it can neither send them nor decode a status that
+//! names one), changing a signal's disposition, and the steps the child
+//! takes between fork and exec. Every `unsafe` block of launch is in this
+//! file.
 
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
+use nix::errno::Errno;
+use nix::libc;
 use nix::sys::signal::{SigAction, SigHandler, SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::unistd::{Gid, Pid, Uid};
 
-/// Sends signal number `signo` to `pid` (a process group when negative).
+/// Sends signal number `signo` to `pid` (a process group when negative);
+/// signal 0 only asks whether it exists.
 pub fn send(pid: Pid, signo: i32) -> io::Result<()> {
     // SAFETY: kill(2) takes plain integers and touches no memory of ours.
-    let rc = unsafe { nix::libc::kill(pid.as_raw(), signo) };
+    let rc = unsafe { libc::kill(pid.as_raw(), signo) };
     if rc == 0 {
         Ok(())
     } else {
@@ -20,7 +26,53 @@ pub fn send(pid: Pid, signo: i32) -> io::Result<()> {
     }
 }
 
-/// What the child does between fork and exec, in this order.
+/// How a process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// It exited with this code.
+    Exited(u8),
+    /// Signal number N ended it (1 to 64, real-time signals included).
+    Killed(i32),
+}
+
+/// Reaps one child that has ended, without waiting: its PID and how it
+/// ended, or `None` when none has (or launch has no children).
+pub fn reap() -> Option<(Pid, Ended)> {
+    loop {
+        let mut status: libc::c_int = 0;
+        // SAFETY: waitpid(2) writes one int through the pointer, which points
+        // at `status`, alive for the whole call.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        match pid {
+            0 => return None,
+            -1 if Errno::last() == Errno::EINTR => continue,
+            -1 => return None,
+            pid => {
+                if let Some(ended) = decode(status) {
+                    return Some((Pid::from_raw(pid), ended));
+                }
+                // Stopped or continued: not asked for, so not expected;
+                // nothing ended.
+            }
+        }
+    }
+}
+
+/// How a wait status says a process ended; `None` for a stop or a continue.
+fn decode(status: libc::c_int) -> Option<Ended> {
+    if libc::WIFEXITED(status) {
+        // The kernel keeps eight bits of the code.
+        u8::try_from(libc::WEXITSTATUS(status))
+            .ok()
+            .map(Ended::Exited)
+    } else if libc::WIFSIGNALED(status) {
+        Some(Ended::Killed(libc::WTERMSIG(status)))
+    } else {
+        None
+    }
+}
+
+/// What a child does between fork and exec, in this order.
 #[derive(Debug, Clone)]
 pub struct ChildSetup {
     /// Put the child in a process group of its own.
@@ -31,14 +83,16 @@ pub struct ChildSetup {
     pub mask: SigSet,
     /// Dispositions launch changed, to put back as they were.
     pub dispositions: Vec<(Signal, SigAction)>,
-    /// Switch to this user and group.
+    /// Switch to this user and group (and no other group).
     pub user: Option<(Uid, Gid)>,
 }
 
-/// Arranges for `cmd`'s child to run `setup` just before exec.
+/// Arranges for `cmd`'s child to run `setup` just before exec. The standard
+/// library's own step comes first: it empties the mask and sets SIGPIPE to
+/// its default; `setup` then puts back the mask launch started with.
 pub fn prepare(cmd: &mut Command, setup: ChildSetup) {
     // SAFETY: the closure runs in the forked child before exec and calls only
-    // async-signal-safe functions (setpgid, tcsetpgrp, sigaction,
+    // async-signal-safe functions (setpgid, getpid, tcsetpgrp, sigaction,
     // sigprocmask, setgroups, setgid, setuid); it allocates nothing, as
     // everything it needs was computed before the fork.
     unsafe {
@@ -83,4 +137,24 @@ pub fn ignore(signal: Signal) -> nix::Result<SigAction> {
             SigSet::empty(),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_statuses_decode_for_every_signal_and_code() {
+        for code in 0..=255u8 {
+            assert_eq!(decode(i32::from(code) << 8), Some(Ended::Exited(code)));
+        }
+        for signo in 1..=64 {
+            assert_eq!(decode(signo), Some(Ended::Killed(signo)), "{signo}");
+            // With a core dump.
+            assert_eq!(decode(signo | 0x80), Some(Ended::Killed(signo)), "{signo}");
+        }
+        // Stopped by SIGSTOP; continued.
+        assert_eq!(decode(0x137f), None);
+        assert_eq!(decode(0xffff), None);
+    }
 }

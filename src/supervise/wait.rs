@@ -73,26 +73,30 @@ fn absolute(url: &str, path: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// Waits until every target is ready, checking `interrupted` between tries
-/// (a stop signal while waiting). Returns the target still missing at the
-/// deadline.
+/// How long to pause between tries.
+const RETRY: Duration = Duration::from_millis(100);
+
+/// Waits until every target is ready, calling `interrupted` with a pause
+/// between tries (it returns true on a stop signal). Returns the target
+/// still missing at the deadline; a timeout too long to have a deadline
+/// never runs out.
 pub fn wait_all(
     targets: &[Target],
     timeout: Duration,
     interrupted: &mut dyn FnMut(Duration) -> bool,
 ) -> Result<(), WaitError> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now().checked_add(timeout);
     for target in targets {
         loop {
             if target.ready() {
                 break;
             }
             let now = Instant::now();
-            if now >= deadline {
+            if deadline.is_some_and(|at| now >= at) {
                 return Err(WaitError::TimedOut(target.clone()));
             }
             // Try again soon; wake at once for a signal.
-            let pause = (deadline - now).min(Duration::from_millis(100));
+            let pause = deadline.map_or(RETRY, |at| (at - now).min(RETRY));
             if interrupted(pause) {
                 return Err(WaitError::Interrupted);
             }
