@@ -43,6 +43,7 @@ python3 "$OLDPWD/bench/timing.py" "$runs" \
 echo
 echo "memory while supervising \`sleep\` (kB)"
 "$OLDPWD/bench/gen-sys-config.sh" 3000 > sys.config
+for i in $(seq 0 99); do export "VAR_$i=value-$i"; done
 measure() {
   local label=$1; shift
   "$@" &
