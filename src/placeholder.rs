@@ -155,17 +155,6 @@ pub fn has_placeholder(buf: &[u8]) -> bool {
     false
 }
 
-/// A plain `${NAME}` at `at` (no type, no default): its name and where it
-/// ends. `None` for anything else, which [`parse_at`] reads.
-pub fn plain_at(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
-    let rest = buf.get(at..)?.strip_prefix(b"${")?;
-    if !is_name_start(*rest.first()?) {
-        return None;
-    }
-    let len = rest.iter().position(|&b| !NAME_CHAR[b as usize])?;
-    (rest[len] == b'}').then(|| (&rest[..len], at + 2 + len + 1))
-}
-
 /// True when a placeholder may start here in a position where `${` could also
 /// mean something else (a bare Erlang term, where `${` alone is a character
 /// literal): only `${` followed by a name.
@@ -413,28 +402,6 @@ fn unterminated(at: usize, name: &str) -> Malformed {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_placeholders_are_exactly_name_and_brace() {
-        assert_eq!(plain_at(b"x${PORT}y", 1), Some((&b"PORT"[..], 8)));
-        assert_eq!(plain_at(b"${_a1}", 0), Some((&b"_a1"[..], 6)));
-        for other in [
-            "${PORT:int}",
-            "${PORT:-1}",
-            "${PORT-1}",
-            "${PORT?}",
-            "${1X}",
-            "${}",
-            "${PORT",
-            "$${A}",
-            "$A",
-        ] {
-            assert_eq!(plain_at(other.as_bytes(), 0), None, "{other}");
-        }
-        // Whatever plain_at reads, parse_at reads alike.
-        let p = parse_at(b"${PORT}", 0, 0, true).unwrap();
-        assert_eq!((p.name, p.ty, p.fallback, p.end), ("PORT", None, None, 7));
-    }
 
     fn one(src: &str) -> Placeholder<'_> {
         let mut problems = Vec::new();

@@ -182,19 +182,6 @@ impl<'e> Resolver<'e> {
         }
     }
 
-    /// The value of a placeholder that names no type, when the command line
-    /// gives it none either and the variable is set: a value that is written
-    /// as it is, with nothing to check. `None` otherwise, for [`Resolver::resolve`].
-    pub fn plain_value(&self, name: &[u8]) -> Option<&'e [u8]> {
-        if !self.types.is_empty()
-            && std::str::from_utf8(name).is_ok_and(|name| self.types.contains_key(name))
-        {
-            return None;
-        }
-        let env: &'e Env = self.env;
-        env.get_bytes(name)
-    }
-
     /// The type of `p`: its own, else one given on the command line.
     pub fn declared_type(&self, p: &Placeholder<'_>) -> Option<Type> {
         p.ty.or_else(|| self.types.get(p.name).copied())

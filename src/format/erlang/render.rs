@@ -10,10 +10,7 @@ use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
 use crate::format::{Found, append};
-use crate::placeholder::{
-    Part, Placeholder, Template, has_placeholder, next_dollar_or_backslash, plain_at, scan,
-    scan_reusing,
-};
+use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_reusing};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
 
@@ -208,15 +205,6 @@ fn render_site<'s>(
             };
             Some((replaced, None))
         }
-        Site::Text {
-            content, context, ..
-        } if render_plain_text(&src[content.clone()], *context, resolver, buf) => {
-            let replaced = Replaced {
-                span: content.clone(),
-                term_text: false,
-            };
-            Some((replaced, None))
-        }
         Site::Text { content: span, .. } | Site::Bare { span } => {
             let mut local = Vec::new();
             let escapes = matches!(site, Site::Text { .. });
@@ -239,58 +227,6 @@ fn render_site<'s>(
             render_scanned(site, &template, origin, resolver, local, problems, buf)
         }
     }
-}
-
-/// Renders the inside of a literal the way most are: every placeholder a
-/// plain `${NAME}` (see [`Resolver::plain_value`]) whose value needs no check
-/// in this context, written escaped in place without listing the text's
-/// parts first. Returns false, with `out` as it was, for anything else: the
-/// general path then renders the site, and reports what is wrong. It writes
-/// the same bytes as the general path wherever this one succeeds.
-fn render_plain_text(
-    text: &[u8],
-    context: Context,
-    resolver: &Resolver<'_>,
-    out: &mut Vec<u8>,
-) -> bool {
-    // An atom's length is checked, and only ASCII goes into a charlist
-    // unchecked; a binary without a UTF type takes any bytes.
-    let quote = match context {
-        Context::Atom => return false,
-        Context::Binary => None,
-        Context::Charlist | Context::BinaryUtf => Some(b'"'),
-    };
-    let mark = out.len();
-    let mut i = 0;
-    loop {
-        let at = next_dollar_or_backslash(text, i);
-        append(out, &text[i..at]);
-        let Some(&b) = text.get(at) else {
-            return true;
-        };
-        // A backslash takes the next byte with it, as when scanning.
-        let next = if b == b'\\' {
-            (at + 2).min(text.len())
-        } else if let Some((name, end)) = plain_at(text, at) {
-            let value = resolver.plain_value(name);
-            match (value, quote) {
-                (Some(v), None) => escape_bytes(v, b'"', out),
-                (Some(v), Some(q)) if v.is_ascii() => escape_bytes(v, q, out),
-                _ => break,
-            }
-            i = end;
-            continue;
-        } else if matches!(text.get(at + 1), Some(b'{' | b'$')) {
-            // Any other placeholder, and the `$${` escape.
-            break;
-        } else {
-            at + 1
-        };
-        append(out, &text[at..next]);
-        i = next;
-    }
-    out.truncate(mark);
-    false
 }
 
 /// Renders a site whose placeholders were found. `local` holds the problems
@@ -702,85 +638,6 @@ mod tests {
     use super::*;
     use crate::resolve::Env;
     use std::collections::HashMap;
-
-    #[test]
-    fn the_plain_path_writes_what_the_general_path_writes() {
-        let values: [&[u8]; 7] = [
-            b"plain",
-            b"",
-            b"q\"u'o\\te ${X} $${Y} $",
-            b"\x01\x7f tab\t",
-            "\u{fc}ber".as_bytes(),
-            b"\xff\xfe",
-            b"${A}",
-        ];
-        let pieces = [
-            "a", " ", "\\\"", "\\$", "\\${A}", "$", "$x", "${A}", "${B}", "$${A}", "${A:-d}",
-            "${UNSET}", "${A:int}", "${C}", "}", "${",
-        ];
-        let contexts = [
-            Context::Charlist,
-            Context::Binary,
-            Context::BinaryUtf,
-            Context::Atom,
-        ];
-        let mut plain = 0;
-        let mut texts = vec![String::new()];
-        for _ in 0..3 {
-            texts = texts
-                .iter()
-                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
-                .collect();
-            for (text, (value, context)) in texts
-                .iter()
-                .zip(values.iter().cycle().zip(contexts.iter().cycle().skip(1)))
-            {
-                let vars = [("A", *value), ("B", &b"b\"\\"[..]), ("C", *value)];
-                let env = Env::from_pairs(vars.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
-                let types = HashMap::from([("C".to_string(), Type::Int)]);
-                let mut resolver = Resolver::new(&env, &types);
-                let text = text.as_bytes();
-                let mut fast = b"head".to_vec();
-                if !render_plain_text(text, *context, &resolver, &mut fast) {
-                    assert_eq!(
-                        fast, b"head",
-                        "nothing written when the plain path gives up"
-                    );
-                    continue;
-                }
-                plain += 1;
-                let mut local = Vec::new();
-                let template = scan(text, true, &mut local);
-                let site = Site::Text {
-                    content: 0..text.len(),
-                    context: *context,
-                    whole: None,
-                };
-                let mut problems = Vec::new();
-                let mut general = b"head".to_vec();
-                let rendered = render_scanned(
-                    &site,
-                    &template,
-                    Origin::At(0),
-                    &mut resolver,
-                    local,
-                    &mut problems,
-                    &mut general,
-                );
-                assert!(
-                    rendered.is_some() && problems.is_empty(),
-                    "{text:?} {context:?}"
-                );
-                assert_eq!(
-                    fast,
-                    general,
-                    "{:?} in {context:?}",
-                    String::from_utf8_lossy(text)
-                );
-            }
-        }
-        assert!(plain > 500, "the plain path took only {plain} texts");
-    }
 
     fn render_with(src: &str, vars: &[(&str, &[u8])]) -> Result<String, Vec<String>> {
         let env = Env::from_pairs(vars.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
