@@ -13,56 +13,6 @@ use crate::placeholder::{Fallback, Part, Template};
 use crate::resolve::Resolver;
 use crate::types::Type;
 
-/// Appends `bytes` to `out`. Rendering appends thousands of short pieces
-/// (the text between sites, runs of a value between escapes); a call to
-/// memcpy for each costs more than the copy itself (musl's memcpy starts a
-/// `rep movs` for any size), so pieces up to 128 bytes are copied in
-/// fixed-size blocks, which compile to plain loads and stores. A piece that
-/// does not fill its last block ends with one more block that overlaps the
-/// one before it: the overlap is taken back off first.
-#[inline]
-pub fn append(out: &mut Vec<u8>, bytes: &[u8]) {
-    let n = bytes.len();
-    if n > 128 {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    out.reserve(n);
-    if n >= 16 {
-        let (blocks, rest) = bytes.as_chunks::<16>();
-        for block in blocks {
-            out.extend_from_slice(block);
-        }
-        if !rest.is_empty() {
-            overlap_last::<16>(out, bytes);
-        }
-    } else if n >= 8 {
-        out.extend_from_slice(&bytes[..8]);
-        overlap_last::<8>(out, bytes);
-    } else if n >= 4 {
-        out.extend_from_slice(&bytes[..4]);
-        overlap_last::<4>(out, bytes);
-    } else {
-        for &b in bytes {
-            out.push(b);
-        }
-    }
-}
-
-/// Writes the last `N` bytes of `bytes` (at least `N` long), of which `out`
-/// already ends with all but the last `bytes.len() % N`.
-#[inline(always)]
-fn overlap_last<const N: usize>(out: &mut Vec<u8>, bytes: &[u8]) {
-    let tail = bytes.len() % N;
-    if tail == 0 {
-        return;
-    }
-    out.truncate(out.len() - (N - tail));
-    if let Some(last) = bytes.last_chunk::<N>() {
-        out.extend_from_slice(last);
-    }
-}
-
 /// How a template is read and how values are written into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -157,17 +107,6 @@ pub fn collect(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn append_copies_every_length_exactly() {
-        let source: Vec<u8> = (0..=255).collect();
-        for len in 0..=200 {
-            let mut out = b"head".to_vec();
-            append(&mut out, &source[7..7 + len]);
-            assert_eq!(&out[..4], b"head");
-            assert_eq!(&out[4..], &source[7..7 + len], "length {len}");
-        }
-    }
 
     #[test]
     fn format_follows_the_name() {

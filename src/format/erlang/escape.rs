@@ -8,7 +8,6 @@
 //! resolver uses it to type-check defaults written inside literals.
 
 use crate::bytes;
-use crate::format::append;
 
 /// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
 pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
@@ -35,7 +34,7 @@ fn escape(bytes: &[u8], quote: u8, out: &mut Vec<u8>, code_at: impl Fn(usize) ->
     let mut i = 0;
     while i < bytes.len() {
         let run = plain_run(bytes, i, quote);
-        append(out, &bytes[i..run]);
+        out.extend_from_slice(&bytes[i..run]);
         i = run;
         let Some(&b) = bytes.get(i) else { break };
         match b {

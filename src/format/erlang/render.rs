@@ -9,7 +9,7 @@ use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
-use crate::format::{Found, append};
+use crate::format::Found;
 use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_reusing};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
@@ -112,7 +112,7 @@ pub fn render_with_top_strings(
             Site::Bare { span } | Site::Bytes { span, .. } | Site::Codes { span, .. } => span.start,
             Site::Escape { span } | Site::TopString { span } => span.start,
         };
-        append(&mut out, &src[cursor..from]);
+        out.extend_from_slice(&src[cursor..from]);
         let mark = out.len();
         let rendered = render_site(
             src,
@@ -343,7 +343,7 @@ fn render_text(
     let mut ok = true;
     for part in &template.parts {
         match part {
-            Part::Text(t) => append(out, t),
+            Part::Text(t) => out.extend_from_slice(t),
             Part::Placeholder(p) => {
                 let Some(r) = resolver.resolve(p, Type::String, decode_text, problems) else {
                     ok = false;
@@ -355,7 +355,7 @@ fn render_text(
                 }
                 for piece in r.pieces.as_slice() {
                     match piece {
-                        Piece::Template(t) => append(out, t),
+                        Piece::Template(t) => out.extend_from_slice(t),
                         Piece::Value(v) => {
                             ok &= write_value(v, context, p, out, problems);
                         }
