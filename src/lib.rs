@@ -3,7 +3,6 @@
 //! `main.rs`; this library holds every stage of the data flow (see
 //! ARCHITECTURE.md), so that tests and fuzz targets can drive each one.
 
-pub mod bytes;
 pub mod cli;
 pub mod diag;
 pub mod format;

@@ -5,7 +5,6 @@
 //! format's renderer). Every position it hands out is a byte offset into the
 //! buffer it was given; callers map those to file positions.
 
-use crate::bytes;
 use crate::diag::Problem;
 use crate::types::Type;
 
@@ -144,15 +143,7 @@ pub fn scan_reusing<'a>(
 /// True when `buf` holds something [`scan`] would act on: a `${` (which also
 /// covers the `$${` escape). Lets renderers skip plain literals cheaply.
 pub fn has_placeholder(buf: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(found) = find_dollar(&buf[i..]) {
-        let at = i + found;
-        if buf.get(at + 1) == Some(&b'{') {
-            return true;
-        }
-        i = at + 1;
-    }
-    false
+    buf.windows(2).any(|w| w == b"${")
 }
 
 /// True when a placeholder may start here in a position where `${` could also
@@ -162,28 +153,11 @@ pub fn starts_named(buf: &[u8], at: usize) -> bool {
     buf[at..].starts_with(b"${") && buf.get(at + 2).is_some_and(|&b| is_name_start(b))
 }
 
-fn find_dollar(buf: &[u8]) -> Option<usize> {
-    let at = bytes::find(buf, 0, |w| bytes::equal(w, b'$'), |b| b == b'$');
-    (at < buf.len()).then_some(at)
-}
-
+/// The offset of the first byte `scan` acts on: a `$`, and with `escapes` a
+/// backslash.
 fn find_special(buf: &[u8], escapes: bool) -> Option<usize> {
-    if !escapes {
-        return find_dollar(buf);
-    }
-    let at = next_dollar_or_backslash(buf, 0);
-    (at < buf.len()).then_some(at)
-}
-
-/// The offset of the first `$` or `\\` in `buf` from `from` on, or its
-/// length: where scanning a literal's text has something to look at.
-pub fn next_dollar_or_backslash(buf: &[u8], from: usize) -> usize {
-    bytes::find(
-        buf,
-        from,
-        |w| bytes::equal(w, b'$') | bytes::equal(w, b'\\'),
-        |b| b == b'$' || b == b'\\',
-    )
+    buf.iter()
+        .position(|&b| b == b'$' || (escapes && b == b'\\'))
 }
 
 fn push_text<'a>(parts: &mut Vec<Part<'a>>, text: &'a [u8]) {
