@@ -311,3 +311,37 @@ fn u_fffe_and_u_ffff_are_refused_where_erl_cannot_read_them() {
         r#"[{e, <<"x\x{EF}\x{BF}\x{BF}">>}, {f, [120,65535]}]."#
     );
 }
+
+#[test]
+fn a_dot_followed_by_more_text_is_reported_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a,\"x\"}].junk");
+    let out = run(launch().args(["check", "--sys-config"]).arg(&sys));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "sys.config:1:10: the `.` that ends the term must be followed by white space, \
+             a comment or the end of the file"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("found `.`"), "{err}");
+}
+
+/// erl refuses a reserved word where an atom stands (`{a, end}`), so a term
+/// value that is one is refused too, without quoting the value.
+#[test]
+fn a_reserved_word_as_a_term_value_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a, ${V}}, {b, ${W:term}}].");
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .env("V", "end")
+        .env("W", "{ok, receive}"));
+    assert_eq!(code(&out), 78, "{}", String::from_utf8_lossy(&out.stdout));
+    let err = stderr(&out);
+    assert_eq!(err.matches("is not Erlang term text").count(), 2, "{err}");
+    assert!(!err.contains("end") && !err.contains("receive"), "{err}");
+}

@@ -319,6 +319,14 @@ impl<'s, 'k> Parser<'s, 'k> {
         self.term()?;
         match self.tok.kind {
             Kind::Dot => self.advance(),
+            // A `.` right before more text is an operator, not the end.
+            Kind::Punct(Punct::Other) if self.text(self.tok) == b"." => {
+                return Err(Problem::new(
+                    self.tok.start,
+                    "the `.` that ends the term must be followed by white space, \
+                     a comment or the end of the file",
+                ));
+            }
             _ => return Err(self.error("`.` after the term")),
         }
         match self.tok.kind {
@@ -482,9 +490,7 @@ impl<'s, 'k> Parser<'s, 'k> {
                 self.advance();
                 self.external_fun()?;
             }
-            Kind::Atom if self.mode == Mode::Template && is_reserved(self.text(t)) => {
-                return Err(self.reserved(t));
-            }
+            Kind::Atom if is_reserved(self.text(t)) => return Err(self.reserved(t)),
             Kind::Atom | Kind::Char | Kind::Float => self.advance(),
             Kind::Integer => {
                 self.advance();
@@ -532,15 +538,17 @@ impl<'s, 'k> Parser<'s, 'k> {
         Ok(Shape::Other)
     }
 
-    /// A reserved word where an atom stands, which erl refuses unquoted.
+    /// A reserved word where an atom stands, which erl refuses unquoted. In
+    /// rendered output the word may come from a value, so it is not named.
     fn reserved(&self, t: Token) -> Problem {
-        Problem::new(
-            t.start,
-            format!(
+        let message = match self.mode {
+            Mode::Template => format!(
                 "`{}` is a reserved word; quote it to use it as an atom",
                 String::from_utf8_lossy(self.text(t))
             ),
-        )
+            Mode::Output => "a reserved word stands where an atom would need quotes".into(),
+        };
+        Problem::new(t.start, message)
     }
 
     /// Adjacent string literals, which Erlang joins into one; each holding
