@@ -9,60 +9,21 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::diag::Problem;
 use crate::placeholder::{Fallback, Part, Placeholder, Template};
 use crate::types::{Checked, Type};
 
-/// FNV-1a: variable names are short and not chosen by an attacker, so a
-/// simple hash beats the default SipHash for the thousands of lookups a large
-/// template makes.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.start();
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-        }
-        self.0 = h;
-    }
-
-    /// A key's length (hashed before its bytes) in one step, not eight.
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.start() ^ n as u64).wrapping_mul(Fnv::PRIME);
-    }
-}
-
-impl Fnv {
-    const PRIME: u64 = 0x0100_0000_01b3;
-
-    fn start(&self) -> u64 {
-        if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        }
-    }
-}
-
 /// A snapshot of the environment, taken once so lookups are cheap and stable.
-/// Names are kept as bytes, so that a name read from a template needs no
-/// UTF-8 check to be looked up.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    vars: HashMap<Box<[u8]>, Vec<u8>, BuildHasherDefault<Fnv>>,
+    vars: HashMap<String, Vec<u8>>,
 }
 
 impl Env {
-    /// The environment of this process.
+    /// The environment of this process. Variables whose names are not
+    /// UTF-8 cannot be named by a placeholder and are left out.
     pub fn from_process() -> Self {
         Env::from_pairs(
             std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_vec()))),
@@ -71,21 +32,13 @@ impl Env {
 
     /// An environment holding exactly these variables.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let pairs = pairs.into_iter();
-        let mut vars = HashMap::with_capacity_and_hasher(
-            pairs.size_hint().1.unwrap_or(0),
-            BuildHasherDefault::default(),
-        );
-        vars.extend(pairs.map(|(k, v)| (k.into_bytes().into_boxed_slice(), v)));
-        Env { vars }
+        Env {
+            vars: pairs.into_iter().collect(),
+        }
     }
 
     /// The value of `name`, if set.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.get_bytes(name.as_bytes())
-    }
-
-    fn get_bytes(&self, name: &[u8]) -> Option<&[u8]> {
         self.vars.get(name).map(Vec::as_slice)
     }
 
