@@ -264,9 +264,9 @@ fn aggregate(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut explicit_type: Vec<bool> = Vec::new();
     let found = listed.iter().flat_map(|(file, found)| {
-        let lines = diag::LineIndex::new(&file.src);
+        let mut locator = diag::Locator::new(&file.src);
         found.iter().map(move |f| {
-            let at = lines.locate(&file.src, f.at);
+            let at = locator.locate(f.at);
             (format!("{}:{at}", file.display()), f.clone())
         })
     });

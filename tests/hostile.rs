@@ -219,3 +219,36 @@ fn ten_thousand_environment_variables() {
         "[{a, \"value 9999\"}, {b, \"value 0\"}]."
     );
 }
+
+/// How mix writes a sys.config: all on one line. Turning 100,000 offsets on
+/// that line into columns must not count from the line's start each time.
+#[test]
+fn check_and_vars_locate_100000_placeholders_on_one_line_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries: Vec<String> = (0..100_000)
+        .map(|i| format!("{{k{i},<<\"${{V{i}}}\">>}}"))
+        .collect();
+    let text = format!("[{}].", entries.join(","));
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, &text).unwrap();
+    // The last placeholder, its column counted from 1 (the line is ASCII).
+    let last = format!("sys.config:1:{}", text.find("${V99999}").unwrap() + 1);
+    for (mode, expected) in [(&["check"][..], 78), (&["vars", "--json"][..], 0)] {
+        let started = Instant::now();
+        let out = launch()
+            .args(mode)
+            .arg("--sys-config")
+            .arg(&src)
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let mode = mode[0];
+        assert_eq!(code(&out), expected, "{mode}");
+        let said = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        assert!(
+            String::from_utf8_lossy(&said).contains(&last),
+            "{mode}: {last}"
+        );
+        assert!(took < Duration::from_secs(20), "{mode} took {took:?}");
+    }
+}
