@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod diag;
 pub mod format;
+pub mod input;
 pub mod output;
 pub mod placeholder;
 pub mod release;

@@ -108,7 +108,7 @@ enum Job {
 fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
     let env = Env::from_process();
     let types: HashMap<String, Type> = cli.templates.types.iter().cloned().collect();
-    let mut resolver = Resolver::new(&env, &types);
+    let resolver = Resolver::new(&env, &types);
     let args = &cli.templates;
     let mode = match job {
         Job::Other(Some(mode)) => mode,
@@ -125,7 +125,7 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
                 Vec::new()
             } else {
                 let base = include_base(args, &cli.command);
-                templates::render_all(files, &base, &mut resolver)?
+                templates::render_all(files, &base, &resolver)?
             };
             let job = MainJob {
                 command: &cli.command,
@@ -147,7 +147,7 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
     let base = include_base(args, &[]);
     match mode {
         Mode::Render { stdout } => {
-            let rendered = templates::render_all(files, &base, &mut resolver)?;
+            let rendered = templates::render_all(files, &base, &resolver)?;
             if stdout {
                 print_rendered(&rendered);
             } else if let Some(dir) = &args.out_dir {
@@ -163,7 +163,7 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
                 .map(|(file, _)| file)
                 .filter(|file| file.role != Role::Include)
                 .collect();
-            templates::render_all(files, &base, &mut resolver)?;
+            templates::render_all(files, &base, &resolver)?;
             if log >= Log::Normal {
                 say(format_args!(
                     "ok: {count} placeholder{} in {file_count} file{} resolved",

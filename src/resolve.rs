@@ -8,17 +8,30 @@
 //! that context back into the bytes it stands for.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
 
 use crate::diag::Problem;
+use crate::input::{self, MAX_SECRET};
 use crate::placeholder::{Fallback, Part, Placeholder, Template};
 use crate::types::{Checked, Type};
+
+/// The most a placeholder's value may hold once its default's own
+/// placeholders are filled in: as much as a rendered file may hold
+/// (`format::MAX_OUTPUT`), so that a default that repeats a large value
+/// is refused before the value is built.
+pub const MAX_VALUE: usize = 64 << 20;
 
 /// A snapshot of the environment, taken once so lookups are cheap and stable.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
     vars: HashMap<String, Vec<u8>>,
+    /// For each `NAME_FILE` variable that is set and not empty, what its
+    /// file holds, read the first time a placeholder needs it.
+    files: HashMap<String, OnceCell<Result<Vec<u8>, String>>>,
 }
 
 impl Env {
@@ -32,9 +45,13 @@ impl Env {
 
     /// An environment holding exactly these variables.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        Env {
-            vars: pairs.into_iter().collect(),
-        }
+        let vars: HashMap<String, Vec<u8>> = pairs.into_iter().collect();
+        let files = vars
+            .iter()
+            .filter(|(k, v)| k.ends_with("_FILE") && !v.is_empty())
+            .map(|(k, _)| (k.clone(), OnceCell::new()))
+            .collect();
+        Env { vars, files }
     }
 
     /// The value of `name`, if set.
@@ -42,9 +59,42 @@ impl Env {
         self.vars.get(name).map(Vec::as_slice)
     }
 
-    /// True when `name` or `name_FILE` is set.
+    /// True when `name` is set, or `name_FILE` is set and not empty.
     pub fn provides(&self, name: &str) -> bool {
-        self.get(name).is_some() || self.get(&file_variable(name)).is_some()
+        self.get(name).is_some() || self.files.contains_key(&file_variable(name))
+    }
+
+    /// The value of `name`, or else what the file `name_FILE` names holds,
+    /// with one trailing newline removed. `Ok(None)` when neither is set; an
+    /// empty `name_FILE` counts as unset. The error names the variables and
+    /// says what is wrong with the file, never its path, which may be the
+    /// secret itself put in the wrong variable.
+    pub fn value(&self, name: &str) -> Result<Option<&[u8]>, String> {
+        if let Some(v) = self.get(name) {
+            return Ok(Some(v));
+        }
+        let file_var = file_variable(name);
+        let (Some(cell), Some(path)) = (self.files.get(&file_var), self.get(&file_var)) else {
+            return Ok(None);
+        };
+        let content = cell.get_or_init(|| {
+            let path = Path::new(OsStr::from_bytes(path));
+            match input::read_file(path, MAX_SECRET) {
+                Ok(mut content) => {
+                    if content.last() == Some(&b'\n') {
+                        content.pop();
+                    }
+                    Ok(content)
+                }
+                Err(e) => Err(format!(
+                    "{name} is not set, and {file_var} names a file that cannot be read: {e}"
+                )),
+            }
+        });
+        match content {
+            Ok(v) => Ok(Some(v)),
+            Err(message) => Err(message.clone()),
+        }
     }
 }
 
@@ -117,22 +167,17 @@ fn logical(pieces: &[Piece<'_>], decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
     out
 }
 
-/// Looks values up, remembering what `NAME_FILE` files held.
+/// Looks values up in an environment, with the types given on the command line.
 pub struct Resolver<'e> {
     env: &'e Env,
     types: &'e HashMap<String, Type>,
-    files: HashMap<String, Result<Option<Vec<u8>>, String>>,
 }
 
 impl<'e> Resolver<'e> {
     /// A resolver over `env`, with `types` given on the command line for
     /// placeholders whose template names no type.
     pub fn new(env: &'e Env, types: &'e HashMap<String, Type>) -> Self {
-        Resolver {
-            env,
-            types,
-            files: HashMap::new(),
-        }
+        Resolver { env, types }
     }
 
     /// The type of `p`: its own, else one given on the command line.
@@ -144,7 +189,7 @@ impl<'e> Resolver<'e> {
     /// `context_type`. Problems are reported at offsets of the buffer `p` was
     /// found in; `None` means at least one was reported.
     pub fn resolve<'t>(
-        &mut self,
+        &self,
         p: &Placeholder<'t>,
         context_type: Type,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
@@ -154,8 +199,8 @@ impl<'e> Resolver<'e> {
         'e: 't,
     {
         let ty = self.declared_type(p).unwrap_or(context_type);
-        let value = match self.lookup(p.name) {
-            Ok(v) => v,
+        let value = match self.env.value(p.name) {
+            Ok(v) => v.map(Cow::Borrowed),
             Err(message) => {
                 problems.push(Problem::new(p.start, message));
                 return None;
@@ -194,6 +239,25 @@ impl<'e> Resolver<'e> {
                 }
             }
         };
+        // Only a default can repeat a value; the sum of lengths can only
+        // overflow when the value could not be held anyway.
+        let len = pieces.as_slice().iter().try_fold(0usize, |len, piece| {
+            len.checked_add(match piece {
+                Piece::Template(t) => t.len(),
+                Piece::Value(v) => v.len(),
+            })
+        });
+        if len.is_none_or(|len| len > MAX_VALUE) {
+            problems.push(Problem::new(
+                p.start,
+                format!(
+                    "the value of {} would be longer than {}",
+                    p.name,
+                    input::size(MAX_VALUE as u64)
+                ),
+            ));
+            return None;
+        }
         // Text types take any value: skip building it.
         let checked = if ty.is_text() {
             Ok(Checked::AsIs)
@@ -216,7 +280,7 @@ impl<'e> Resolver<'e> {
 
     /// Resolves every placeholder of a default's text, reporting all problems.
     fn resolve_text<'t>(
-        &mut self,
+        &self,
         text: &Template<'t>,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
         problems: &mut Vec<Problem>,
@@ -244,38 +308,6 @@ impl<'e> Resolver<'e> {
         }
         ok.then_some(pieces)
     }
-
-    /// The value of `name`, or else the content of the file `name_FILE` names
-    /// with one trailing newline removed. `Ok(None)` when neither is set.
-    fn lookup(&mut self, name: &str) -> Result<Option<Cow<'e, [u8]>>, String> {
-        let env: &'e Env = self.env;
-        if let Some(v) = env.get(name) {
-            return Ok(Some(Cow::Borrowed(v)));
-        }
-        let file_var = file_variable(name);
-        let Some(path) = self.env.get(&file_var) else {
-            return Ok(None);
-        };
-        self.files
-            .entry(file_var)
-            .or_insert_with_key(|file_var| {
-                let path = std::ffi::OsStr::from_bytes(path);
-                match std::fs::read(path) {
-                    Ok(mut content) => {
-                        if content.last() == Some(&b'\n') {
-                            content.pop();
-                        }
-                        Ok(Some(content))
-                    }
-                    Err(e) => Err(format!(
-                        "{name} is not set and {file_var} names a file that cannot be read ({}: {e})",
-                        path.to_string_lossy()
-                    )),
-                }
-            })
-            .clone()
-            .map(|v| v.map(Cow::Owned))
-    }
 }
 
 #[cfg(test)]
@@ -293,7 +325,7 @@ mod tests {
 
     fn run(src: &str, env: &Env) -> Result<Vec<u8>, Vec<Problem>> {
         let types = HashMap::new();
-        let mut resolver = Resolver::new(env, &types);
+        let resolver = Resolver::new(env, &types);
         let mut problems = Vec::new();
         let t = scan(src.as_bytes(), false, &mut problems);
         let p = t.sole_placeholder().unwrap();
@@ -344,6 +376,25 @@ mod tests {
         let e = env(&[("PASS_FILE", "/nonexistent/x")]);
         let problems = run("${PASS}", &e).unwrap_err();
         assert!(problems[0].message.contains("PASS_FILE"));
+        let e = env(&[("PASS_FILE", "")]);
+        assert_eq!(
+            run("${PASS}", &e).unwrap_err()[0].message,
+            "PASS is not set"
+        );
+    }
+
+    #[test]
+    fn a_default_that_repeats_a_value_past_the_limit_is_refused() {
+        let big = "x".repeat(1 << 20);
+        let e = env(&[("A", &big)]);
+        let fits = format!("${{X:-{}}}", "${A}".repeat(64));
+        assert_eq!(run(&fits, &e).unwrap().len(), MAX_VALUE);
+        let over = format!("${{X:-{}}}", "${A}".repeat(65));
+        let problems = run(&over, &e).unwrap_err();
+        assert_eq!(
+            problems[0].message,
+            "the value of X would be longer than 64 MiB"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::TemplateArgs;
 use crate::diag::{Problem, print_problems, say};
 use crate::format::{Format, Found};
+use crate::input::{MAX_TEMPLATE, read_file};
 use crate::release;
 use crate::resolve::Resolver;
 
@@ -114,7 +115,7 @@ pub fn load(chosen: Vec<(PathBuf, Role)>) -> Result<Vec<TemplateFile>, TemplateE
                 path.display()
             )));
         }
-        match std::fs::read(&path) {
+        match read_file(&path, MAX_TEMPLATE) {
             Ok(src) => files.push(TemplateFile {
                 path,
                 role,
@@ -193,7 +194,7 @@ impl Rendered {
 pub fn render_all(
     files: Vec<TemplateFile>,
     base: &Path,
-    resolver: &mut Resolver<'_>,
+    resolver: &Resolver<'_>,
 ) -> Result<Vec<Rendered>, TemplateError> {
     let mut taken: HashMap<String, PathBuf> = files
         .iter()
@@ -278,7 +279,7 @@ fn include(name: &str, base: &Path) -> Result<Option<TemplateFile>, String> {
         } else {
             continue;
         };
-        let src = std::fs::read(&template_path)
+        let src = read_file(&template_path, MAX_TEMPLATE)
             .map_err(|e| format!("cannot read included {}: {e}", template_path.display()))?;
         if !is_src && !crate::placeholder::has_placeholder(&src) {
             return Ok(None);

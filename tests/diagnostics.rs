@@ -345,3 +345,48 @@ fn a_reserved_word_as_a_term_value_is_refused() {
     assert_eq!(err.matches("is not Erlang term text").count(), 2, "{err}");
     assert!(!err.contains("end") && !err.contains("receive"), "{err}");
 }
+
+/// A careless operator sets `DB_PASSWORD_FILE` to the password itself.
+#[test]
+fn the_path_in_a_name_file_variable_never_appears_in_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a, <<\"${DB_PASSWORD}\">>}].");
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&sys)
+        .env("DB_PASSWORD_FILE", "hunter2"));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "DB_PASSWORD is not set, and DB_PASSWORD_FILE names a file that cannot be read"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn an_empty_name_file_variable_counts_as_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{a, \"${A:-d}\"}, {b, \"${B}\"}].",
+    );
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .env("A_FILE", "")
+        .env("B_FILE", ""));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(err.contains("sys.config:1:23: B is not set\n"), "{err}");
+    assert!(err.contains("1 problem in 1 file"), "{err}");
+    let out = run(launch()
+        .args(["vars", "--json", "--sys-config"])
+        .arg(&sys)
+        .env("B_FILE", ""));
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(vars[1]["set"], false);
+}

@@ -1,7 +1,8 @@
 //! Hostile input: huge templates, many placeholders, long lines, deep
 //! nesting, NUL bytes, invalid UTF-8, CRLF, a BOM, unterminated constructs,
-//! huge values, a huge environment. Each gives a clear error or an exact
-//! result, within a generous bound, and the template is unchanged after.
+//! huge values, a huge environment, FIFOs and devices where files belong.
+//! Each gives a clear error or an exact result, within a generous bound, and
+//! the template is unchanged after.
 
 mod common;
 
@@ -36,7 +37,7 @@ fn render(dir: &Path, template: &[u8], vars: &[(&str, &[u8])]) -> Output {
 }
 
 #[test]
-fn a_50_mb_template_with_100000_placeholders_renders_exactly() {
+fn a_15_mb_template_with_300000_placeholders_renders_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let line = |i: usize| {
         format!(
@@ -46,14 +47,15 @@ fn a_50_mb_template_with_100000_placeholders_renders_exactly() {
     let mut template = String::from("[\n");
     let mut expected = String::from("[\n");
     let mut i = 0;
-    while template.len() < 50_000_000 {
+    // Just under the limit of 16 MiB.
+    while template.len() < 15_000_000 {
         template.push_str(&line(i));
         expected.push_str(&line(i).replace("${V}", "v\\\"").replace("${W}", "\\x{FF}"));
         i += 1;
     }
     template.push_str("  last\n].\n");
     expected.push_str("  last\n].\n");
-    assert!(i * 2 > 100_000);
+    assert!(i * 2 > 300_000);
     let out = render(
         dir.path(),
         template.as_bytes(),
@@ -251,4 +253,111 @@ fn check_and_vars_locate_100000_placeholders_on_one_line_without_hanging() {
         );
         assert!(took < Duration::from_secs(20), "{mode} took {took:?}");
     }
+}
+
+/// Runs `cmd`, killing it when it runs longer than a bound only a hang
+/// exceeds; `None` then.
+fn run_bounded(cmd: &mut Command) -> Option<Output> {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_fifo_or_a_device_as_name_file_or_template_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, "[{a, <<\"${S}\">>}].").unwrap();
+    for secret in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let out = run_bounded(
+            launch()
+                .args(["check", "--sys-config"])
+                .arg(&src)
+                .env("S_FILE", secret),
+        )
+        .unwrap_or_else(|| panic!("S_FILE={} hangs", secret.display()));
+        assert_eq!(code(&out), 78, "S_FILE={}", secret.display());
+        assert!(
+            stderr(&out).contains(
+                "sys.config:1:9: S is not set, and S_FILE names a file that cannot be read: \
+                 it is not a regular file"
+            ),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = run_bounded(launch().args(["check", "--sys-config"]).arg(&fifo))
+        .expect("a FIFO as the template hangs");
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains(&format!(
+            "{}: cannot read the template: it is not a regular file",
+            fifo.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_name_file_over_1_mib_is_refused_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, "[{a, <<\"${S}\">>}].").unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, vec![b'x'; (1 << 20) + 1]).unwrap();
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&src)
+        .env("S_FILE", &secret));
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains(
+            "S is not set, and S_FILE names a file that cannot be read: it is larger than 1 MiB"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Exactly 1 MiB is a value.
+    std::fs::write(&secret, vec![b'x'; 1 << 20]).unwrap();
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&src)
+        .env("S_FILE", &secret));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn a_template_over_16_mib_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("sys.config");
+    let file = std::fs::File::create(&src).unwrap();
+    file.set_len((16 << 20) + 1).unwrap();
+    let out = run(launch().args(["check", "--sys-config"]).arg(&src));
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains("sys.config: cannot read the template: it is larger than 16 MiB"),
+        "{}",
+        stderr(&out)
+    );
 }

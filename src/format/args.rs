@@ -86,7 +86,7 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
 }
 
 /// Renders an argument file.
-pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
     let mut problems = Vec::new();
     let parts = scan(src, &mut problems);
     let mut out = Vec::with_capacity(src.len());
@@ -204,8 +204,8 @@ mod tests {
     fn render_with(src: &str, value: &[u8]) -> Result<String, Vec<Problem>> {
         let env = Env::from_pairs([("V".to_string(), value.to_vec())]);
         let types = HashMap::new();
-        let mut r = Resolver::new(&env, &types);
-        render(src.as_bytes(), &mut r).map(|b| String::from_utf8(b).unwrap())
+        let r = Resolver::new(&env, &types);
+        render(src.as_bytes(), &r).map(|b| String::from_utf8(b).unwrap())
     }
 
     #[test]

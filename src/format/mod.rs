@@ -42,7 +42,7 @@ impl Format {
     }
 
     /// Renders `src`; every problem found, or the rendered bytes.
-    pub fn render(self, src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+    pub fn render(self, src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
         match self {
             Format::Erlang => erlang::render(src, resolver),
             Format::Args => args::render(src, resolver),

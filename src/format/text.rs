@@ -7,7 +7,7 @@ use crate::resolve::{Piece, Resolver};
 use crate::types::{Checked, Type};
 
 /// Renders a text template.
-pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
     let mut problems = Vec::new();
     let template = scan(src, false, &mut problems);
     let mut out = Vec::with_capacity(src.len());
@@ -62,8 +62,8 @@ mod tests {
     fn values_are_inserted_as_they_are() {
         let env = Env::from_pairs([("A".to_string(), b"'\"\\ ${B}".to_vec())]);
         let types = HashMap::new();
-        let mut r = Resolver::new(&env, &types);
-        let out = render(b"x=${A} $${A} ${P:port:-80}", &mut r).unwrap();
+        let r = Resolver::new(&env, &types);
+        let out = render(b"x=${A} $${A} ${P:port:-80}", &r).unwrap();
         assert_eq!(out, b"x='\"\\ ${B} ${A} 80");
     }
 }

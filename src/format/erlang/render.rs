@@ -79,14 +79,14 @@ pub struct TopString {
 }
 
 /// Renders an Erlang term file.
-pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
     render_with_top_strings(src, resolver).map(|(out, _)| out)
 }
 
 /// Renders an Erlang term file and finds the strings of its top-level list.
 pub fn render_with_top_strings(
     src: &[u8],
-    resolver: &mut Resolver<'_>,
+    resolver: &Resolver<'_>,
 ) -> Result<(Vec<u8>, Vec<TopString>), Vec<Problem>> {
     let mut tops = Vec::new();
     let mut problems = Vec::new();
@@ -190,7 +190,7 @@ pub fn render_with_top_strings(
 fn render_site<'s>(
     src: &'s [u8],
     site: &Site,
-    resolver: &mut Resolver<'_>,
+    resolver: &Resolver<'_>,
     problems: &mut Vec<Problem>,
     buf: &mut Vec<u8>,
     spare: &mut Vec<Part<'s>>,
@@ -235,7 +235,7 @@ fn render_scanned(
     site: &Site,
     template: &Template<'_>,
     origin: Origin<'_>,
-    resolver: &mut Resolver<'_>,
+    resolver: &Resolver<'_>,
     mut local: Vec<Problem>,
     problems: &mut Vec<Problem>,
     buf: &mut Vec<u8>,
@@ -316,7 +316,7 @@ fn render_text(
     context: Context,
     whole: Option<&Range<usize>>,
     content: &Range<usize>,
-    resolver: &mut Resolver<'_>,
+    resolver: &Resolver<'_>,
     problems: &mut Vec<Problem>,
     out: &mut Vec<u8>,
 ) -> Option<Replaced> {
@@ -460,7 +460,7 @@ fn render_decoded(
     template: &Template<'_>,
     chars: bool,
     span: &Range<usize>,
-    resolver: &mut Resolver<'_>,
+    resolver: &Resolver<'_>,
     problems: &mut Vec<Problem>,
     out: &mut Vec<u8>,
 ) -> Option<Replaced> {
@@ -642,8 +642,8 @@ mod tests {
     fn render_with(src: &str, vars: &[(&str, &[u8])]) -> Result<String, Vec<String>> {
         let env = Env::from_pairs(vars.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
         let types = HashMap::new();
-        let mut resolver = Resolver::new(&env, &types);
-        render(src.as_bytes(), &mut resolver)
+        let resolver = Resolver::new(&env, &types);
+        render(src.as_bytes(), &resolver)
             .map(|b| String::from_utf8(b).unwrap())
             .map_err(|ps| ps.into_iter().map(|p| p.message).collect())
     }
