@@ -111,11 +111,15 @@ impl<'s> Lexer<'s> {
     /// A lexer over `src`. With `placeholders`, a bare `${NAME...}` is one
     /// [`Kind::Placeholder`] token; without (for rendered output), it is Erlang.
     pub fn new(src: &'s [u8], placeholders: bool) -> Self {
+        let error = src.starts_with(b"\xEF\xBB\xBF").then_some(LexError {
+            at: 0,
+            message: "the file starts with a byte-order mark, which erl cannot read; save it without one",
+        });
         Lexer {
             src,
             pos: 0,
             placeholders,
-            error: None,
+            error,
         }
     }
 
@@ -151,12 +155,6 @@ impl<'s> Lexer<'s> {
     }
 
     fn lex(&mut self) -> Result<Token, LexError> {
-        if self.pos == 0 && self.src.starts_with(b"\xEF\xBB\xBF") {
-            return Err(LexError {
-                at: 0,
-                message: "the file starts with a byte-order mark, which erl cannot read; save it without one",
-            });
-        }
         self.skip_blanks_and_comments();
         let start = self.pos;
         let Some(&b) = self.src.get(start) else {
