@@ -7,13 +7,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use launch::cli::{self, Cli, Mode, Stop, TemplateArgs};
-use launch::diag::{self, Log, say};
-use launch::format;
+use launch::diag::{Log, say};
 use launch::output::{OutDir, WriteError};
 use launch::release;
 use launch::resolve::{Env, Resolver};
 use launch::supervise;
-use launch::templates::{self, Role, TemplateError, TemplateFile};
+use launch::templates::{self, Role, TemplateError};
 use launch::types::Type;
 
 /// Exit codes of launch itself.
@@ -120,12 +119,12 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
         }
         Job::Run(signals) => {
             let opts = supervise_options(&cli.supervise, log)?;
-            let files = load(args, &cli.command, log)?;
-            let rendered = if files.is_empty() {
+            let chosen = select(args, &cli.command, log);
+            let rendered = if chosen.is_empty() {
                 Vec::new()
             } else {
                 let base = include_base(args, &cli.command);
-                templates::render_all(files, &base, &resolver)?
+                templates::render(chosen, &base, &resolver)?
             };
             let job = MainJob {
                 command: &cli.command,
@@ -143,11 +142,11 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
             "render needs --out-dir DIR (or LAUNCH_OUT_DIR) or --stdout".into(),
         ));
     }
-    let files = load(args, &[], log)?;
+    let chosen = select(args, &[], log);
     let base = include_base(args, &[]);
     match mode {
         Mode::Render { stdout } => {
-            let rendered = templates::render_all(files, &base, &resolver)?;
+            let rendered = templates::render(chosen, &base, &resolver)?;
             if stdout {
                 print_rendered(&rendered);
             } else if let Some(dir) = &args.out_dir {
@@ -155,15 +154,9 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
             }
         }
         Mode::Check => {
-            let listed = templates::placeholders(files, &base)?;
-            let count: usize = listed.iter().map(|(_, found)| found.len()).sum();
-            let file_count = listed.len();
-            let files = listed
-                .into_iter()
-                .map(|(file, _)| file)
-                .filter(|file| file.role != Role::Include)
-                .collect();
-            templates::render_all(files, &base, &resolver)?;
+            let rendered = templates::render(chosen, &base, &resolver)?;
+            let count: usize = rendered.iter().map(|r| r.placeholders).sum();
+            let file_count = rendered.len();
             if log >= Log::Normal {
                 say(format_args!(
                     "ok: {count} placeholder{} in {file_count} file{} resolved",
@@ -173,7 +166,7 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
             }
         }
         Mode::Vars { json } => {
-            let listed = templates::placeholders(files, &base)?;
+            let listed = templates::list(chosen, &base)?;
             let vars = aggregate(&listed, &env, &types);
             print_vars(&vars, json);
         }
@@ -181,19 +174,19 @@ fn run(cli: Cli, job: Job, log: Log) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads the templates, saying once when there are none.
-fn load(
+/// The templates to walk, saying once when there are none.
+fn select(
     args: &TemplateArgs,
     command: &[std::ffi::OsString],
     log: Log,
-) -> Result<Vec<TemplateFile>, Failure> {
-    let files = templates::load(templates::select(args, command))?;
-    if files.is_empty() && log >= Log::Normal {
+) -> Vec<(std::path::PathBuf, Role)> {
+    let chosen = templates::select(args, command);
+    if chosen.is_empty() && log >= Log::Normal {
         say(
             "no templates: no --sys-config, --vm-args or --file, and no release found to take them from",
         );
     }
-    Ok(files)
+    chosen
 }
 
 /// The directory relative include names of a sys.config resolve against:
@@ -255,20 +248,14 @@ struct Var {
 }
 
 /// One entry per variable, in order of first appearance.
-fn aggregate(
-    listed: &[(TemplateFile, Vec<format::Found>)],
-    env: &Env,
-    types: &HashMap<String, Type>,
-) -> Vec<Var> {
+fn aggregate(listed: &[templates::Listed], env: &Env, types: &HashMap<String, Type>) -> Vec<Var> {
     let mut vars: Vec<Var> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut explicit_type: Vec<bool> = Vec::new();
-    let found = listed.iter().flat_map(|(file, found)| {
-        let mut locator = diag::Locator::new(&file.src);
-        found.iter().map(move |f| {
-            let at = locator.locate(f.at);
-            (format!("{}:{at}", file.display()), f.clone())
-        })
+    let found = listed.iter().flat_map(|l| {
+        l.placeholders
+            .iter()
+            .map(|(f, at)| (format!("{}:{at}", l.file.display()), f.clone()))
     });
     for (location, f) in found {
         let declared = f.ty.or_else(|| types.get(&f.name).copied());

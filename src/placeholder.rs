@@ -73,9 +73,28 @@ impl<'a> Template<'a> {
             _ => None,
         }
     }
+
+    /// How many placeholders the text holds, those in defaults included.
+    pub fn count(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Placeholder(p) => p.count(),
+                Part::Text(_) => 0,
+            })
+            .sum()
+    }
 }
 
 impl Placeholder<'_> {
+    /// One, and the placeholders of its default.
+    pub fn count(&self) -> usize {
+        match &self.fallback {
+            Some(Fallback::Default { text, .. }) => 1 + text.count(),
+            _ => 1,
+        }
+    }
+
     /// The default text as written, when there is one.
     pub fn default_raw(&self) -> Option<&[u8]> {
         match &self.fallback {
@@ -91,18 +110,7 @@ impl Placeholder<'_> {
 /// inside of an Erlang string or atom), a backslash takes the next byte with
 /// it, so `\${` is not a placeholder and a value never lands after a lone `\`.
 pub fn scan<'a>(buf: &'a [u8], escapes: bool, problems: &mut Vec<Problem>) -> Template<'a> {
-    scan_reusing(buf, escapes, problems, Vec::new())
-}
-
-/// [`scan`], filling `parts` (emptied first) so that a caller scanning many
-/// buffers can reuse one allocation.
-pub fn scan_reusing<'a>(
-    buf: &'a [u8],
-    escapes: bool,
-    problems: &mut Vec<Problem>,
-    mut parts: Vec<Part<'a>>,
-) -> Template<'a> {
-    parts.clear();
+    let mut parts = Vec::new();
     let mut text_start = 0;
     let mut i = 0;
     while let Some(found) = find_special(&buf[i..], escapes) {

@@ -390,3 +390,29 @@ fn an_empty_name_file_variable_counts_as_unset() {
     let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(vars[1]["set"], false);
 }
+
+#[test]
+fn an_unreadable_template_does_not_hide_the_problems_of_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = write(dir.path(), "vm.args", "-name ${NODE}\n");
+    let text = write(dir.path(), "app.env", "A=${A}\n");
+    let out = run(launch()
+        .args([
+            "check",
+            "--sys-config",
+            "/nonexistent/sys.config",
+            "--vm-args",
+        ])
+        .arg(&args)
+        .arg("--file")
+        .arg(&text));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains("launch: /nonexistent/sys.config: cannot read the template"),
+        "{err}"
+    );
+    assert!(err.contains("vm.args:1:7: NODE is not set"), "{err}");
+    assert!(err.contains("app.env:1:3: A is not set"), "{err}");
+    assert!(err.contains("3 problems in 3 files"), "{err}");
+}

@@ -7,7 +7,7 @@
 //! argument wherever its placeholder stands.
 
 use crate::diag::Problem;
-use crate::format::Found;
+use crate::format::{Listing, Rendering};
 use crate::placeholder::{Malformed, Placeholder, Template, parse_at};
 use crate::resolve::{Piece, Resolver};
 use crate::types::{Checked, Type};
@@ -86,12 +86,16 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
 }
 
 /// Renders an argument file.
-pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Problem>> {
     let mut problems = Vec::new();
     let parts = scan(src, &mut problems);
     let mut out = Vec::with_capacity(src.len());
     let identity = |b: &[u8]| b.to_vec();
+    let mut placeholders = 0;
     for part in &parts {
+        if let Chunk::Placeholder(p, _) = part {
+            placeholders += p.count();
+        }
         let (p, quoting) = match part {
             Chunk::Text(t) => {
                 out.extend_from_slice(t);
@@ -134,7 +138,11 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Proble
         }
     }
     if problems.is_empty() {
-        Ok(out)
+        Ok(Rendering {
+            bytes: out,
+            top_strings: Vec::new(),
+            placeholders,
+        })
     } else {
         Err(problems)
     }
@@ -176,7 +184,7 @@ fn escape(value: &[u8], quoting: Quoting, out: &mut Vec<u8>) {
 }
 
 /// Every placeholder of an argument file.
-pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+pub fn list(src: &[u8]) -> Result<Listing, Vec<Problem>> {
     let mut problems = Vec::new();
     let parts = scan(src, &mut problems);
     let mut found = Vec::new();
@@ -189,7 +197,10 @@ pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
         }
     }
     if problems.is_empty() {
-        Ok(found)
+        Ok(Listing {
+            found,
+            top_strings: Vec::new(),
+        })
     } else {
         Err(problems)
     }
@@ -205,7 +216,7 @@ mod tests {
         let env = Env::from_pairs([("V".to_string(), value.to_vec())]);
         let types = HashMap::new();
         let r = Resolver::new(&env, &types);
-        render(src.as_bytes(), &r).map(|b| String::from_utf8(b).unwrap())
+        render(src.as_bytes(), &r).map(|r| String::from_utf8(r.bytes).unwrap())
     }
 
     #[test]

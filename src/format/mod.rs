@@ -6,6 +6,7 @@ pub mod args;
 pub mod erlang;
 pub mod text;
 
+use std::ops::Range;
 use std::path::Path;
 
 use crate::diag::Problem;
@@ -41,8 +42,8 @@ impl Format {
         }
     }
 
-    /// Renders `src`; every problem found, or the rendered bytes.
-    pub fn render(self, src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+    /// Renders `src`: every problem found, or the rendered bytes.
+    pub fn render(self, src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Problem>> {
         match self {
             Format::Erlang => erlang::render(src, resolver),
             Format::Args => args::render(src, resolver),
@@ -50,14 +51,51 @@ impl Format {
         }
     }
 
-    /// Every placeholder in `src`, nested ones included, in order of position.
-    pub fn placeholders(self, src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+    /// Lists the placeholders of `src` without resolving them.
+    pub fn list(self, src: &[u8]) -> Result<Listing, Vec<Problem>> {
         match self {
-            Format::Erlang => erlang::placeholders(src),
-            Format::Args => args::placeholders(src),
-            Format::Text => text::placeholders(src),
+            Format::Erlang => erlang::list(src),
+            Format::Args => args::list(src),
+            Format::Text => text::list(src),
         }
     }
+}
+
+/// A rendered template.
+#[derive(Debug)]
+pub struct Rendering {
+    /// The rendered bytes.
+    pub bytes: Vec<u8>,
+    /// In an Erlang term file, the strings of its top-level list.
+    pub top_strings: Vec<TopString>,
+    /// How many placeholders the template holds, those in defaults included.
+    pub placeholders: usize,
+}
+
+/// A template's placeholders, found without values.
+#[derive(Debug)]
+pub struct Listing {
+    /// Every placeholder, nested ones included, in order of position.
+    pub found: Vec<Found>,
+    /// In an Erlang term file, the strings of its top-level list whose text
+    /// holds no placeholder: a name built from placeholders is known only
+    /// when rendering.
+    pub top_strings: Vec<TopString>,
+}
+
+/// A string standing alone in the top-level list of an Erlang term file: in
+/// a sys.config, the name of another config file to include.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopString {
+    /// Where the literal starts in the template.
+    pub at: usize,
+    /// The name it stands for.
+    pub name: String,
+    /// True when the name was built from placeholders, and so from values
+    /// that messages must not show.
+    pub from_values: bool,
+    /// Its span, quotes included, in the rendered bytes; `None` in a listing.
+    pub rendered: Option<Range<usize>>,
 }
 
 /// A placeholder as `vars` reports it.

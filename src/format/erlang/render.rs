@@ -1,7 +1,7 @@
 //! Rendering an Erlang term file: each site's placeholders are resolved and
 //! written for the literal they stand in; every other byte is copied as it was.
-//! The result is parsed again, and a file that no longer parses is an error at
-//! the placeholder that broke it.
+//! When term text was inserted the result is parsed again, and a file that no
+//! longer parses is an error at the placeholder that broke it.
 
 use std::ops::Range;
 
@@ -9,10 +9,88 @@ use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
-use crate::format::Found;
-use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_reusing};
+use crate::format::{Listing, Rendering, TopString};
+use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
+
+/// Renders an Erlang term file.
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Problem>> {
+    let mut renderer = Renderer {
+        src,
+        resolver,
+        out: Vec::with_capacity(src.len()),
+        cursor: 0,
+        problems: Vec::new(),
+        placed: Vec::new(),
+        tops: Vec::new(),
+        placeholders: 0,
+    };
+    // Sites are rendered as the parser finds them, straight into the
+    // output, so nothing but the output grows with the file.
+    if let Err(syntax) = parse_template(src, &mut |site| renderer.site(site)) {
+        renderer.problems.push(syntax);
+    }
+    renderer.finish()
+}
+
+/// Every placeholder of a term file, and the strings of its top-level list
+/// whose text holds none.
+pub fn list(src: &[u8]) -> Result<Listing, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut found = Vec::new();
+    let mut top_strings = Vec::new();
+    let parsed = parse_template(src, &mut |site| {
+        if let Site::TopString { span } = &site {
+            let inside = &src[span.start + 1..span.end - 1];
+            if !has_placeholder(inside) {
+                top_strings.push(TopString {
+                    at: span.start,
+                    name: String::from_utf8_lossy(&decode_utf8(inside)).into_owned(),
+                    from_values: false,
+                    rendered: None,
+                });
+            }
+            return;
+        }
+        let Some((text, origin)) = site_text(src, &site) else {
+            return;
+        };
+        let context_type = match site {
+            Site::Bare { .. } => Type::Term,
+            _ => Type::String,
+        };
+        let mut local = Vec::new();
+        let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
+        crate::format::collect(&template, context_type, &|at| origin.locate(at), &mut found);
+        origin.relocate(local, &mut problems);
+    });
+    if let Err(syntax) = parsed {
+        problems.push(syntax);
+    }
+    if problems.is_empty() {
+        Ok(Listing { found, top_strings })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The state of one render: the output so far, and what was learnt on the way.
+struct Renderer<'s, 'r, 'e> {
+    src: &'s [u8],
+    resolver: &'r Resolver<'e>,
+    out: Vec<u8>,
+    /// The template before this offset is in `out`.
+    cursor: usize,
+    problems: Vec<Problem>,
+    /// Where term text was inserted, to blame a break on.
+    placed: Vec<Placed>,
+    /// Top-level strings: each one's span in the template, and where it
+    /// starts in `out`.
+    tops: Vec<(Range<usize>, usize)>,
+    /// How many placeholders the sites held.
+    placeholders: usize,
+}
 
 /// Where a substitution of term text landed in the output, to blame a break on it.
 struct Placed {
@@ -29,6 +107,150 @@ struct Placed {
 struct Replaced {
     span: Range<usize>,
     term_text: bool,
+}
+
+impl Renderer<'_, '_, '_> {
+    /// Renders one site: the template up to it is copied, then its
+    /// replacement written. A site with a problem goes on as template text,
+    /// though the output will not be used.
+    fn site(&mut self, site: Site) {
+        let from = match &site {
+            Site::TopString { span } => {
+                // Its output position: the bytes up to it are copied unchanged.
+                let out_at = self.out.len() + (span.start - self.cursor);
+                self.tops.push((span.clone(), out_at));
+                return;
+            }
+            // A text site whose placeholder replaces the whole literal takes
+            // the literal's opening back off the output.
+            Site::Text { content, .. } => content.start,
+            Site::Bare { span } | Site::Bytes { span, .. } | Site::Codes { span, .. } => span.start,
+            Site::Escape { span } => span.start,
+        };
+        self.out.extend_from_slice(&self.src[self.cursor..from]);
+        let mark = self.out.len();
+        match self.replace(&site) {
+            Some((replaced, blame)) => {
+                if let (true, Some(blame)) = (replaced.term_text, blame) {
+                    self.placed.push(Placed {
+                        out_at: mark - (from - replaced.span.start),
+                        blame,
+                    });
+                }
+                self.cursor = replaced.span.end;
+            }
+            None => {
+                self.out.truncate(mark);
+                self.cursor = from;
+            }
+        }
+    }
+
+    /// Writes the replacement of `site` onto the output; returns what it
+    /// replaced and, for term text, whom to blame should the file break.
+    fn replace(&mut self, site: &Site) -> Option<(Replaced, Option<(usize, String)>)> {
+        if let Site::Escape { span } = site {
+            self.out.extend_from_slice(b"${");
+            let replaced = Replaced {
+                span: span.clone(),
+                term_text: false,
+            };
+            return Some((replaced, None));
+        }
+        let (text, origin) = site_text(self.src, site)?;
+        let mut local = Vec::new();
+        let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
+        self.placeholders += template.count();
+        let (resolver, out) = (self.resolver, &mut self.out);
+        let result = match site {
+            Site::Text {
+                content,
+                context,
+                whole,
+            } => render_text(
+                &template,
+                *context,
+                whole.as_ref(),
+                content,
+                resolver,
+                &mut local,
+                out,
+            ),
+            Site::Bare { span } => template.sole_placeholder().and_then(|p| {
+                let r = resolver.resolve(p, Type::Term, &identity, &mut local)?;
+                let term_text = term_text(&r, &r.logical(&identity), p, &mut local, out)?;
+                Some(Replaced {
+                    span: span.clone(),
+                    term_text,
+                })
+            }),
+            Site::Bytes { span, .. } => {
+                render_decoded(&template, false, span, resolver, &mut local, out)
+            }
+            Site::Codes { span, .. } => {
+                render_decoded(&template, true, span, resolver, &mut local, out)
+            }
+            Site::Escape { .. } | Site::TopString { .. } => None,
+        };
+        let blame = result
+            .as_ref()
+            .filter(|r| r.term_text)
+            .and_then(|_| first_placeholder(&template))
+            .map(|p| (origin.locate(p.start), p.name.to_owned()));
+        origin.relocate(local, &mut self.problems);
+        result.map(|replaced| (replaced, blame))
+    }
+
+    /// The rendered file, once every site is written; or every problem.
+    fn finish(mut self) -> Result<Rendering, Vec<Problem>> {
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        self.out.extend_from_slice(&self.src[self.cursor..]);
+        // Escaped text inside a literal, and a literal or number in place of
+        // a literal, cannot change the structure of the file; term text can.
+        // Only then is the whole output parsed again, and a break is blamed
+        // on the last term text before it.
+        if !self.placed.is_empty()
+            && let Err(p) = check_output(&self.out)
+        {
+            let (at, name) = self
+                .placed
+                .iter()
+                .rev()
+                .find(|pl| pl.out_at <= p.at)
+                .or(self.placed.first())
+                .map(|pl| pl.blame.clone())
+                .unwrap_or_default();
+            return Err(vec![Problem::new(
+                at,
+                format!(
+                    "the file no longer parses after substituting {name}: {}",
+                    p.message
+                ),
+            )]);
+        }
+        let top_strings = self
+            .tops
+            .iter()
+            .map(|(span, out_at)| {
+                let t = Lexer::new(&self.out[*out_at..], false).next_token();
+                let rendered = out_at + t.start..out_at + t.end;
+                let inside = &self.out[rendered.start + 1..rendered.end - 1];
+                TopString {
+                    at: span.start,
+                    name: String::from_utf8_lossy(&decode_utf8(inside)).into_owned(),
+                    from_values: has_placeholder(&self.src[span.start + 1..span.end - 1]),
+                    rendered: Some(rendered),
+                }
+            })
+            .collect();
+        Ok(Rendering {
+            bytes: self.out,
+            top_strings,
+            placeholders: self.placeholders,
+        })
+    }
 }
 
 /// Where a site's text came from, to turn its offsets into file offsets.
@@ -64,217 +286,6 @@ fn site_text<'a>(src: &'a [u8], site: &'a Site) -> Option<(&'a [u8], Origin<'a>)
         Site::Codes { text, origins, .. } => Some((text, Origin::Table(origins))),
         Site::Escape { .. } | Site::TopString { .. } => None,
     }
-}
-
-/// A string standing alone in the top-level list of a rendered file: the name
-/// of a config file to include, in a sys.config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TopString {
-    /// Where the literal starts in the template.
-    pub template_at: usize,
-    /// Its span (quotes included) in the rendered bytes.
-    pub rendered: Range<usize>,
-    /// The text it stands for.
-    pub text: String,
-}
-
-/// Renders an Erlang term file.
-pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
-    render_with_top_strings(src, resolver).map(|(out, _)| out)
-}
-
-/// Renders an Erlang term file and finds the strings of its top-level list.
-pub fn render_with_top_strings(
-    src: &[u8],
-    resolver: &Resolver<'_>,
-) -> Result<(Vec<u8>, Vec<TopString>), Vec<Problem>> {
-    let mut tops = Vec::new();
-    let mut problems = Vec::new();
-    // Room for values longer than their placeholders, so that the output
-    // rarely has to move as it grows: pages never written cost nothing.
-    let mut out = Vec::with_capacity(src.len() * 2);
-    let mut placed = Vec::new();
-    let mut spare_parts = Vec::new();
-    let mut cursor = 0;
-    // Sites are rendered as the parser finds them, straight into the
-    // output, so nothing but the output grows with the file.
-    let parsed = parse_template(src, &mut |site| {
-        if let Site::TopString { span } = site {
-            // Its output position: the bytes up to it are copied unchanged.
-            tops.push((span.start, out.len() + (span.start - cursor)));
-            return;
-        }
-        // The template up to where the replacement starts: a text site
-        // that turns out to replace its whole literal takes the literal's
-        // opening back off.
-        let from = match &site {
-            Site::Text { content, .. } => content.start,
-            Site::Bare { span } | Site::Bytes { span, .. } | Site::Codes { span, .. } => span.start,
-            Site::Escape { span } | Site::TopString { span } => span.start,
-        };
-        out.extend_from_slice(&src[cursor..from]);
-        let mark = out.len();
-        let rendered = render_site(
-            src,
-            &site,
-            resolver,
-            &mut problems,
-            &mut out,
-            &mut spare_parts,
-        );
-        let Some((replaced, blame)) = rendered else {
-            // Problems were reported, so the output is never used; the site
-            // goes on as template text all the same.
-            out.truncate(mark);
-            cursor = from;
-            return;
-        };
-        if let (true, Some(blame)) = (replaced.term_text, blame) {
-            placed.push(Placed {
-                out_at: mark - (from - replaced.span.start),
-                blame,
-            });
-        }
-        cursor = replaced.span.end;
-    });
-    if let Err(syntax) = parsed {
-        problems.push(syntax);
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    out.extend_from_slice(&src[cursor..]);
-    // Escaped text inside a literal, and a literal or number in place of a
-    // literal, cannot change the structure of the file; term text can. Only
-    // then is the whole output parsed again, and a break is blamed on the last
-    // term text before it.
-    if !placed.is_empty()
-        && let Err(p) = check_output(&out)
-    {
-        let (at, name) = placed
-            .iter()
-            .rev()
-            .find(|pl| pl.out_at <= p.at)
-            .or(placed.first())
-            .map(|pl| pl.blame.clone())
-            .unwrap_or_default();
-        return Err(vec![Problem::new(
-            at,
-            format!(
-                "the file no longer parses after substituting {name}: {}",
-                p.message
-            ),
-        )]);
-    }
-    let tops = tops
-        .into_iter()
-        .filter_map(|(template_at, out_at)| {
-            let t = Lexer::new(&out[out_at..], false).next_token();
-            let rendered = out_at + t.start..out_at + t.end;
-            let inside = &out[rendered.start + 1..rendered.end - 1];
-            let text = String::from_utf8(decode_utf8(inside)).ok()?;
-            Some(TopString {
-                template_at,
-                rendered,
-                text,
-            })
-        })
-        .collect();
-    Ok((out, tops))
-}
-
-/// Renders one site onto the end of `buf`, which holds the template up to the
-/// site's start (for a text site, its content's); returns what it replaced
-/// and, for term text, whom to blame should the file break. `spare` lends its allocation to the
-/// list of parts of sites whose text is in `src`.
-fn render_site<'s>(
-    src: &'s [u8],
-    site: &Site,
-    resolver: &Resolver<'_>,
-    problems: &mut Vec<Problem>,
-    buf: &mut Vec<u8>,
-    spare: &mut Vec<Part<'s>>,
-) -> Option<(Replaced, Option<(usize, String)>)> {
-    match site {
-        Site::TopString { .. } => None,
-        Site::Escape { span } => {
-            buf.extend_from_slice(b"${");
-            let replaced = Replaced {
-                span: span.clone(),
-                term_text: false,
-            };
-            Some((replaced, None))
-        }
-        Site::Text { content: span, .. } | Site::Bare { span } => {
-            let mut local = Vec::new();
-            let escapes = matches!(site, Site::Text { .. });
-            let text = &src[span.clone()];
-            let template = scan_reusing(text, escapes, &mut local, std::mem::take(spare));
-            let origin = Origin::At(span.start);
-            let result = render_scanned(site, &template, origin, resolver, local, problems, buf);
-            *spare = template.parts;
-            result
-        }
-        Site::Bytes {
-            bytes: text,
-            origins,
-            ..
-        }
-        | Site::Codes { text, origins, .. } => {
-            let mut local = Vec::new();
-            let template = scan(text, false, &mut local);
-            let origin = Origin::Table(origins);
-            render_scanned(site, &template, origin, resolver, local, problems, buf)
-        }
-    }
-}
-
-/// Renders a site whose placeholders were found. `local` holds the problems
-/// found so far, at offsets of the site's text.
-fn render_scanned(
-    site: &Site,
-    template: &Template<'_>,
-    origin: Origin<'_>,
-    resolver: &Resolver<'_>,
-    mut local: Vec<Problem>,
-    problems: &mut Vec<Problem>,
-    buf: &mut Vec<u8>,
-) -> Option<(Replaced, Option<(usize, String)>)> {
-    let result = match site {
-        Site::Text {
-            content,
-            context,
-            whole,
-        } => render_text(
-            template,
-            *context,
-            whole.as_ref(),
-            content,
-            resolver,
-            &mut local,
-            buf,
-        ),
-        Site::Bare { span } => template.sole_placeholder().and_then(|p| {
-            let r = resolver.resolve(p, Type::Term, &identity, &mut local)?;
-            let term_text = term_text(&r, &r.logical(&identity), p, &mut local, buf)?;
-            Some(Replaced {
-                span: span.clone(),
-                term_text,
-            })
-        }),
-        Site::Bytes { span, .. } => {
-            render_decoded(template, false, span, resolver, &mut local, buf)
-        }
-        Site::Codes { span, .. } => render_decoded(template, true, span, resolver, &mut local, buf),
-        Site::Escape { .. } | Site::TopString { .. } => None,
-    };
-    let blame = result
-        .as_ref()
-        .filter(|r| r.term_text)
-        .and_then(|_| first_placeholder(template))
-        .map(|p| (origin.locate(p.start), p.name.to_owned()));
-    origin.relocate(local, problems);
-    result.map(|replaced| (replaced, blame))
 }
 
 fn first_placeholder<'a, 't>(t: &'a Template<'t>) -> Option<&'a Placeholder<'t>> {
@@ -579,60 +590,6 @@ fn term_text(
     }
 }
 
-/// The strings standing alone in the top-level list of a template (in a
-/// sys.config, the names of other config files to include) whose text holds
-/// no placeholder, with where each starts. A name built from placeholders is
-/// known only once rendered. A file that does not parse has none.
-pub fn top_strings(src: &[u8]) -> Vec<(usize, String)> {
-    let mut spans = Vec::new();
-    let parsed = parse_template(src, &mut |site| {
-        if let Site::TopString { span } = site {
-            spans.push(span);
-        }
-    });
-    if parsed.is_err() {
-        return Vec::new();
-    }
-    spans
-        .into_iter()
-        .filter_map(|span| {
-            let inside = &src[span.start + 1..span.end - 1];
-            if has_placeholder(inside) {
-                return None;
-            }
-            let text = String::from_utf8(decode_utf8(inside)).ok()?;
-            Some((span.start, text))
-        })
-        .collect()
-}
-
-/// Every placeholder of a term file, for `vars` and `check`.
-pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let mut found = Vec::new();
-    let parsed = parse_template(src, &mut |site| {
-        let Some((text, origin)) = site_text(src, &site) else {
-            return;
-        };
-        let context_type = match site {
-            Site::Bare { .. } => Type::Term,
-            _ => Type::String,
-        };
-        let mut local = Vec::new();
-        let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
-        crate::format::collect(&template, context_type, &|at| origin.locate(at), &mut found);
-        origin.relocate(local, &mut problems);
-    });
-    if let Err(syntax) = parsed {
-        problems.push(syntax);
-    }
-    if problems.is_empty() {
-        Ok(found)
-    } else {
-        Err(problems)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,7 +601,7 @@ mod tests {
         let types = HashMap::new();
         let resolver = Resolver::new(&env, &types);
         render(src.as_bytes(), &resolver)
-            .map(|b| String::from_utf8(b).unwrap())
+            .map(|r| String::from_utf8(r.bytes).unwrap())
             .map_err(|ps| ps.into_iter().map(|p| p.message).collect())
     }
 
