@@ -20,10 +20,10 @@ use crate::placeholder::{Fallback, Part, Placeholder, Template};
 use crate::types::{Checked, Type};
 
 /// The most a placeholder's value may hold once its default's own
-/// placeholders are filled in: as much as a rendered file may hold
-/// (`format::MAX_OUTPUT`), so that a default that repeats a large value
-/// is refused before the value is built.
-pub const MAX_VALUE: usize = 64 << 20;
+/// placeholders are filled in: eight of the largest secrets. Only a default
+/// can make a value this long, by repeating others; it is refused before
+/// the value is built.
+pub const MAX_VALUE: usize = 8 << 20;
 
 /// A snapshot of the environment, taken once so lookups are cheap and stable.
 #[derive(Debug, Default, Clone)]
@@ -387,13 +387,13 @@ mod tests {
     fn a_default_that_repeats_a_value_past_the_limit_is_refused() {
         let big = "x".repeat(1 << 20);
         let e = env(&[("A", &big)]);
-        let fits = format!("${{X:-{}}}", "${A}".repeat(64));
+        let fits = format!("${{X:-{}}}", "${A}".repeat(8));
         assert_eq!(run(&fits, &e).unwrap().len(), MAX_VALUE);
-        let over = format!("${{X:-{}}}", "${A}".repeat(65));
+        let over = format!("${{X:-{}}}", "${A}".repeat(9));
         let problems = run(&over, &e).unwrap_err();
         assert_eq!(
             problems[0].message,
-            "the value of X would be longer than 64 MiB"
+            "the value of X would be longer than 8 MiB"
         );
     }
 

@@ -361,3 +361,38 @@ fn a_template_over_16_mib_is_refused_before_it_is_read() {
         stderr(&out)
     );
 }
+
+/// 700 placeholders of a value of 100 KB would make a file of 70 MB.
+#[test]
+fn an_output_over_64_mib_stops_at_the_placeholder_that_crossed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = "v".repeat(100_000);
+    for (name, template) in [
+        (
+            "sys.config",
+            format!("[{}<<>>].", "<<\"${V}\">>,\n".repeat(700)),
+        ),
+        ("vm.args", "-x ${V}\n".repeat(700)),
+        ("app.env", "${V}\n".repeat(700)),
+    ] {
+        let src = dir.path().join(name);
+        std::fs::write(&src, &template).unwrap();
+        let out = run(launch()
+            .args(["render", "--file"])
+            .arg(&src)
+            .arg("--out-dir")
+            .arg(dir.path().join("out"))
+            .env("V", &value));
+        assert_eq!(code(&out), 78, "{name}");
+        // 64 MiB is 671.09 values of 100 KB: the 672nd crosses it.
+        let at = if name == "app.env" { "672:1" } else { "672:4" };
+        assert!(
+            stderr(&out).contains(&format!(
+                "{name}:{at}: the rendered file would be larger than 64 MiB"
+            )),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("out").join(name).exists());
+    }
+}

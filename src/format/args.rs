@@ -7,7 +7,7 @@
 //! argument wherever its placeholder stands.
 
 use crate::diag::Problem;
-use crate::format::{Listing, Rendering};
+use crate::format::{Listing, Rendering, over_limit};
 use crate::placeholder::{Malformed, Placeholder, Template, parse_at};
 use crate::resolve::{Piece, Resolver};
 use crate::types::{Checked, Type};
@@ -90,50 +90,16 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
     let mut problems = Vec::new();
     let parts = scan(src, &mut problems);
     let mut out = Vec::with_capacity(src.len());
-    let identity = |b: &[u8]| b.to_vec();
     let mut placeholders = 0;
     for part in &parts {
-        if let Chunk::Placeholder(p, _) = part {
-            placeholders += p.count();
-        }
-        let (p, quoting) = match part {
-            Chunk::Text(t) => {
-                out.extend_from_slice(t);
-                continue;
-            }
-            Chunk::Placeholder(p, q) => (p, *q),
-        };
-        let Some(r) = resolver.resolve(p, Type::String, &identity, &mut problems) else {
-            continue;
-        };
-        if let Checked::Canonical(c) = &r.checked {
-            out.extend_from_slice(c.as_bytes());
-            continue;
-        }
-        if r.ty == Type::Term
-            && let Err(why) = crate::format::erlang::parse::check_term_run(&r.logical(&identity))
-        {
-            problems.push(Problem::new(
-                p.start,
-                format!("{} is not Erlang term text: {why}", p.name),
-            ));
-            continue;
-        }
-        let value = r.logical(&identity);
-        if value.iter().any(|&b| b < b' ' || b == 0x7F) {
-            problems.push(Problem::new(
-                p.start,
-                format!(
-                    "{} holds a line break or another control character, which an argument file cannot carry",
-                    p.name
-                ),
-            ));
-            continue;
-        }
-        for piece in r.pieces.as_slice() {
-            match piece {
-                Piece::Template(t) => out.extend_from_slice(t),
-                Piece::Value(v) => escape(v, quoting, &mut out),
+        match part {
+            Chunk::Text(t) => out.extend_from_slice(t),
+            Chunk::Placeholder(p, quoting) => {
+                placeholders += p.count();
+                write_placeholder(p, *quoting, resolver, &mut out, &mut problems);
+                if over_limit(&out, p.start, &mut problems) {
+                    break;
+                }
             }
         }
     }
@@ -145,6 +111,51 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
         })
     } else {
         Err(problems)
+    }
+}
+
+/// Writes the value of `p`, escaped for where it stands; or reports why it
+/// cannot be written.
+fn write_placeholder(
+    p: &Placeholder<'_>,
+    quoting: Quoting,
+    resolver: &Resolver<'_>,
+    out: &mut Vec<u8>,
+    problems: &mut Vec<Problem>,
+) {
+    let identity = |b: &[u8]| b.to_vec();
+    let Some(r) = resolver.resolve(p, Type::String, &identity, problems) else {
+        return;
+    };
+    if let Checked::Canonical(c) = &r.checked {
+        out.extend_from_slice(c.as_bytes());
+        return;
+    }
+    let value = r.logical(&identity);
+    if r.ty == Type::Term
+        && let Err(why) = crate::format::erlang::parse::check_term_run(&value)
+    {
+        problems.push(Problem::new(
+            p.start,
+            format!("{} is not Erlang term text: {why}", p.name),
+        ));
+        return;
+    }
+    if value.iter().any(|&b| b < b' ' || b == 0x7F) {
+        problems.push(Problem::new(
+            p.start,
+            format!(
+                "{} holds a line break or another control character, which an argument file cannot carry",
+                p.name
+            ),
+        ));
+        return;
+    }
+    for piece in r.pieces.as_slice() {
+        match piece {
+            Piece::Template(t) => out.extend_from_slice(t),
+            Piece::Value(v) => escape(v, quoting, out),
+        }
     }
 }
 

@@ -14,6 +14,28 @@ use crate::placeholder::{Fallback, Part, Template};
 use crate::resolve::Resolver;
 use crate::types::Type;
 
+/// The most a rendered file may hold. Real ones hold kilobytes; the limit
+/// is there so that a template that repeats a large value stops with a
+/// problem, not when memory runs out.
+pub const MAX_OUTPUT: usize = 64 << 20;
+
+/// True when `out` has grown past [`MAX_OUTPUT`], and then the problem is
+/// reported at `at`, the placeholder that was written last: rendering that
+/// file stops there.
+pub fn over_limit(out: &[u8], at: usize, problems: &mut Vec<Problem>) -> bool {
+    let over = out.len() > MAX_OUTPUT;
+    if over {
+        problems.push(Problem::new(
+            at,
+            format!(
+                "the rendered file would be larger than {}",
+                crate::input::size(MAX_OUTPUT as u64)
+            ),
+        ));
+    }
+    over
+}
+
 /// How a template is read and how values are written into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -1,7 +1,7 @@
 //! Plain text templates: `${...}` expanded with no escaping at all.
 
 use crate::diag::Problem;
-use crate::format::{Listing, Rendering};
+use crate::format::{Listing, Rendering, over_limit};
 use crate::placeholder::{Part, scan};
 use crate::resolve::{Piece, Resolver};
 use crate::types::{Checked, Type};
@@ -28,6 +28,9 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
                             }
                         }
                     }
+                }
+                if over_limit(&out, p.start, &mut problems) {
+                    break;
                 }
             }
         }

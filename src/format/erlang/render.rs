@@ -9,7 +9,7 @@ use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, parse_template};
 use crate::diag::Problem;
-use crate::format::{Listing, Rendering, TopString};
+use crate::format::{Listing, MAX_OUTPUT, Rendering, TopString, over_limit};
 use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
@@ -25,6 +25,7 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
         placed: Vec::new(),
         tops: Vec::new(),
         placeholders: 0,
+        full: false,
     };
     // Sites are rendered as the parser finds them, straight into the
     // output, so nothing but the output grows with the file.
@@ -90,6 +91,8 @@ struct Renderer<'s, 'r, 'e> {
     tops: Vec<(Range<usize>, usize)>,
     /// How many placeholders the sites held.
     placeholders: usize,
+    /// The output passed [`MAX_OUTPUT`]: no more sites are rendered.
+    full: bool,
 }
 
 /// Where a substitution of term text landed in the output, to blame a break on it.
@@ -109,11 +112,24 @@ struct Replaced {
     term_text: bool,
 }
 
+/// A site's replacement as the renderer keeps it.
+struct Written {
+    replaced: Replaced,
+    /// The file offset of the site's first placeholder.
+    first: usize,
+    /// For term text: the file offset and name of the placeholder to blame
+    /// should the file break.
+    blame: Option<(usize, String)>,
+}
+
 impl Renderer<'_, '_, '_> {
     /// Renders one site: the template up to it is copied, then its
     /// replacement written. A site with a problem goes on as template text,
     /// though the output will not be used.
     fn site(&mut self, site: Site) {
+        if self.full {
+            return;
+        }
         let from = match &site {
             Site::TopString { span } => {
                 // Its output position: the bytes up to it are copied unchanged.
@@ -129,8 +145,16 @@ impl Renderer<'_, '_, '_> {
         };
         self.out.extend_from_slice(&self.src[self.cursor..from]);
         let mark = self.out.len();
-        match self.replace(&site) {
-            Some((replaced, blame)) => {
+        let replaced = self.replace(&site);
+        // A text site reports the placeholder that crossed the limit itself.
+        self.full = self.out.len() > MAX_OUTPUT;
+        match replaced {
+            Some(Written {
+                replaced,
+                first,
+                blame,
+            }) => {
+                self.full = over_limit(&self.out, first, &mut self.problems);
                 if let (true, Some(blame)) = (replaced.term_text, blame) {
                     self.placed.push(Placed {
                         out_at: mark - (from - replaced.span.start),
@@ -147,15 +171,20 @@ impl Renderer<'_, '_, '_> {
     }
 
     /// Writes the replacement of `site` onto the output; returns what it
-    /// replaced and, for term text, whom to blame should the file break.
-    fn replace(&mut self, site: &Site) -> Option<(Replaced, Option<(usize, String)>)> {
+    /// replaced, the file offset of its first placeholder and, for term
+    /// text, whom to blame should the file break.
+    fn replace(&mut self, site: &Site) -> Option<Written> {
         if let Site::Escape { span } = site {
             self.out.extend_from_slice(b"${");
             let replaced = Replaced {
                 span: span.clone(),
                 term_text: false,
             };
-            return Some((replaced, None));
+            return Some(Written {
+                replaced,
+                first: span.start,
+                blame: None,
+            });
         }
         let (text, origin) = site_text(self.src, site)?;
         let mut local = Vec::new();
@@ -192,13 +221,17 @@ impl Renderer<'_, '_, '_> {
             }
             Site::Escape { .. } | Site::TopString { .. } => None,
         };
-        let blame = result
-            .as_ref()
-            .filter(|r| r.term_text)
-            .and_then(|_| first_placeholder(&template))
-            .map(|p| (origin.locate(p.start), p.name.to_owned()));
+        let first = first_placeholder(&template);
+        let at = first.map_or(0, |p| origin.locate(p.start));
+        let blame = first
+            .filter(|_| result.as_ref().is_some_and(|r| r.term_text))
+            .map(|p| (at, p.name.to_owned()));
         origin.relocate(local, &mut self.problems);
-        result.map(|replaced| (replaced, blame))
+        result.map(|replaced| Written {
+            replaced,
+            first: at,
+            blame,
+        })
     }
 
     /// The rendered file, once every site is written; or every problem.
@@ -371,6 +404,9 @@ fn render_text(
                             ok &= write_value(v, context, p, out, problems);
                         }
                     }
+                }
+                if over_limit(out, p.start, problems) {
+                    return None;
                 }
             }
         }
