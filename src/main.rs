@@ -222,7 +222,11 @@ fn write_all(
     let dir = std::path::absolute(out.path()).unwrap_or_else(|_| out.path().to_path_buf());
     let mut written = Vec::with_capacity(rendered.len());
     for r in rendered {
-        let path = out.write(&r.file.out_name, &r.bytes_for(&dir))?;
+        let bytes = r.bytes_for(&dir).map_err(|source| WriteError {
+            path: dir.join(&r.file.out_name).display().to_string(),
+            source,
+        })?;
+        let path = out.write(&r.file.out_name, &bytes)?;
         if say_each {
             say(format_args!(
                 "rendered {} to {}",

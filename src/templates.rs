@@ -133,23 +133,37 @@ pub struct Rendered {
 
 impl Rendered {
     /// The bytes to write into `out_dir`: include names point at the rendered
-    /// copies there, by absolute path when `out_dir` is.
-    pub fn bytes_for(&self, out_dir: &Path) -> Cow<'_, [u8]> {
+    /// copies there, by absolute path when `out_dir` is. erl reads a file
+    /// name in a sys.config as characters, and in a UTF-8 locale encodes
+    /// them as UTF-8, so a directory whose path is not UTF-8 cannot be named
+    /// there: it is refused, but only when there are include names to write.
+    pub fn bytes_for(&self, out_dir: &Path) -> std::io::Result<Cow<'_, [u8]>> {
         if self.includes.is_empty() {
-            return Cow::Borrowed(&self.bytes);
+            return Ok(Cow::Borrowed(&self.bytes));
+        }
+        if out_dir.to_str().is_none() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the out dir {} is not UTF-8, so the sys.config cannot name the included \
+                     files rendered into it (erl would look for another name in a UTF-8 locale); \
+                     choose a directory whose path is UTF-8",
+                    out_dir.display()
+                ),
+            ));
         }
         let mut out = Vec::with_capacity(self.bytes.len() + 64 * self.includes.len());
         let mut cursor = 0;
         for (span, name) in &self.includes {
             out.extend_from_slice(&self.bytes[cursor..span.start]);
-            let path = out_dir.join(name);
             out.push(b'"');
-            escape_chars(&path.to_string_lossy(), b'"', &mut out);
+            // Both parts are UTF-8: nothing is lost.
+            escape_chars(&out_dir.join(name).to_string_lossy(), b'"', &mut out);
             out.push(b'"');
             cursor = span.end;
         }
         out.extend_from_slice(&self.bytes[cursor..]);
-        Cow::Owned(out)
+        Ok(Cow::Owned(out))
     }
 }
 

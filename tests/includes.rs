@@ -318,3 +318,43 @@ fn an_include_name_built_from_values_is_never_printed() {
         "{err}"
     );
 }
+
+/// erl reads a file name in a sys.config as characters, which a UTF-8
+/// locale encodes as UTF-8: a directory whose name is not UTF-8 cannot be
+/// named there, so an out dir like that is refused when include names must
+/// point into it, and only then.
+#[test]
+fn an_out_dir_that_is_not_utf8_is_refused_only_when_includes_point_into_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    release(&root);
+    let out_dir = dir.path().join(std::ffi::OsStr::from_bytes(b"out\xff"));
+    let render = |root: &Path| {
+        run(launch()
+            .args(["render", "--root"])
+            .arg(root)
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .env("A", "a")
+            .env("B", "b")
+            .env("PORT", "1"))
+    };
+    let out = render(&root);
+    assert_eq!(code(&out), 73);
+    assert!(
+        stderr(&out).contains("is not UTF-8, so the sys.config cannot name the included files"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_dir.join("sys.config").exists());
+    // Without include names to write, any directory will do.
+    std::fs::write(
+        root.join("releases/0.1.0/sys.config.src"),
+        "[{kernel, [{a, \"${A}\"}]}].\n",
+    )
+    .unwrap();
+    let out = render(&root);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out_dir.join("sys.config").exists());
+}
