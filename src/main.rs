@@ -239,7 +239,7 @@ fn write_all(
     Ok(written)
 }
 
-/// One variable as `vars` reports it (SPEC §7).
+/// One variable as `vars` reports it; its fields are what `vars --json` promises.
 #[derive(Debug, serde::Serialize)]
 struct Var {
     name: String,

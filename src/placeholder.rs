@@ -1,4 +1,4 @@
-//! The `${...}` grammar of SPEC §2: finding placeholders in a run of text.
+//! The `${...}` grammar: finding placeholders in a run of text.
 //!
 //! This room knows the syntax only. It never looks at the environment (that is
 //! `resolve`) and never decides how a value is written into a file (that is each
@@ -179,16 +179,9 @@ fn is_name_start(b: u8) -> bool {
 }
 
 /// Bytes that continue a variable name: `[A-Za-z0-9_]`.
-const NAME_CHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_';
-        b += 1;
-    }
-    table
-};
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
 
 const LITERAL_HINT: &str = "(write $${ for a literal ${)";
 
@@ -211,6 +204,7 @@ impl From<Problem> for Malformed {
 }
 
 /// Parses the placeholder whose `${` is at `at`; `escapes` as for [`scan`].
+/// `depth` counts the placeholders whose defaults hold this one.
 pub fn parse_at(
     buf: &[u8],
     at: usize,
@@ -226,63 +220,24 @@ pub fn parse_at(
             swallows_rest: true,
         });
     }
-    let mut i = at + 2;
-    let name_start = i;
-    if !buf.get(i).is_some_and(|&b| is_name_start(b)) {
-        return Err(Problem::new(
-            at,
-            format!("expected a variable name after ${{ {LITERAL_HINT}"),
-        )
-        .into());
-    }
-    while i < buf.len() && NAME_CHAR[buf[i] as usize] {
-        i += 1;
-    }
-    // The name is ASCII by construction.
-    let name = std::str::from_utf8(&buf[name_start..i]).unwrap_or_default();
-
-    let mut ty = None;
-    if buf.get(i) == Some(&b':') && buf.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()) {
-        let word_start = i + 1;
-        i = word_start;
-        while buf.get(i).is_some_and(|b| b.is_ascii_alphanumeric()) {
-            i += 1;
-        }
-        let word = std::str::from_utf8(&buf[word_start..i]).unwrap_or_default();
-        match Type::from_word(word) {
-            Some(t) => ty = Some(t),
-            None => {
-                return Err(Problem::new(
-                    word_start,
-                    format!(
-                        "unknown type `{word}` for {name}; expected one of {}",
-                        Type::WORDS
-                    ),
-                )
-                .into());
-            }
-        }
-    }
-
-    let op_at = i;
-    let (when_empty, kind) = match (buf.get(i), buf.get(i + 1)) {
-        (Some(b'}'), _) => {
-            return Ok(Placeholder {
-                name,
-                ty,
-                fallback: None,
-                start: at,
-                end: i + 1,
-            });
-        }
-        (Some(b':'), Some(b'-')) => (true, b'-'),
-        (Some(b':'), Some(b'?')) => (true, b'?'),
-        (Some(b'-'), _) => (false, b'-'),
-        (Some(b'?'), _) => (false, b'?'),
+    let (name, ty, i) = name_and_type(buf, at)?;
+    let placeholder = |fallback, end| Placeholder {
+        name,
+        ty,
+        fallback,
+        start: at,
+        end,
+    };
+    let (when_empty, default) = match (buf.get(i), buf.get(i + 1)) {
+        (Some(b'}'), _) => return Ok(placeholder(None, i + 1)),
+        (Some(b':'), Some(b'-')) => (true, true),
+        (Some(b':'), Some(b'?')) => (true, false),
+        (Some(b'-'), _) => (false, true),
+        (Some(b'?'), _) => (false, false),
         (None, _) => return Err(unterminated(at, name)),
         _ => {
             return Err(Problem::new(
-                op_at,
+                i,
                 format!(
                     "unexpected text after ${{{name}: expected `}}`, `:TYPE`, `:-`, `-`, `:?` or `?`"
                 ),
@@ -290,30 +245,86 @@ pub fn parse_at(
             .into());
         }
     };
-    i += if when_empty { 2 } else { 1 };
-    let text_start = i;
-
-    if kind == b'?' {
+    let text_start = i + if when_empty { 2 } else { 1 };
+    if !default {
         let end = balanced_end(buf, text_start, escapes).ok_or_else(|| unterminated(at, name))?;
-        return Ok(Placeholder {
-            name,
-            ty,
-            fallback: Some(Fallback::Error {
+        let message = &buf[text_start..end];
+        return Ok(placeholder(
+            Some(Fallback::Error {
                 when_empty,
-                message: &buf[text_start..end],
+                message,
             }),
-            start: at,
-            end: end + 1,
-        });
+            end + 1,
+        ));
     }
+    let (text, end) =
+        default_text(buf, text_start, depth, escapes)?.ok_or_else(|| unterminated(at, name))?;
+    let raw = &buf[text_start..end];
+    Ok(placeholder(
+        Some(Fallback::Default {
+            when_empty,
+            text,
+            raw,
+        }),
+        end + 1,
+    ))
+}
 
-    // A default: text with balanced braces, `$${` escapes and nested placeholders.
+/// The name after the `${` at `at`, and the type after it if one is
+/// written; with the offset just past them.
+fn name_and_type(buf: &[u8], at: usize) -> Result<(&str, Option<Type>, usize), Malformed> {
+    let name_start = at + 2;
+    if !buf.get(name_start).is_some_and(|&b| is_name_start(b)) {
+        return Err(Problem::new(
+            at,
+            format!("expected a variable name after ${{ {LITERAL_HINT}"),
+        )
+        .into());
+    }
+    let mut i = name_start;
+    while buf.get(i).is_some_and(|&b| is_name_char(b)) {
+        i += 1;
+    }
+    // The name is ASCII by construction.
+    let name = std::str::from_utf8(&buf[name_start..i]).unwrap_or_default();
+    if buf.get(i) != Some(&b':') || !buf.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()) {
+        return Ok((name, None, i));
+    }
+    let word_start = i + 1;
+    i = word_start;
+    while buf.get(i).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        i += 1;
+    }
+    let word = std::str::from_utf8(&buf[word_start..i]).unwrap_or_default();
+    match Type::from_word(word) {
+        Some(ty) => Ok((name, Some(ty), i)),
+        None => Err(Problem::new(
+            word_start,
+            format!(
+                "unknown type `{word}` for {name}; expected one of {}",
+                Type::WORDS
+            ),
+        )
+        .into()),
+    }
+}
+
+/// A default's text from `from` on, with balanced braces, `$${` escapes and
+/// placeholders of its own, and the offset of the `}` that closes it;
+/// `None` when nothing closes it.
+fn default_text(
+    buf: &[u8],
+    from: usize,
+    depth: usize,
+    escapes: bool,
+) -> Result<Option<(Template<'_>, usize)>, Malformed> {
     let mut parts = Vec::new();
-    let mut piece_start = i;
+    let mut piece_start = from;
     let mut open = 0usize;
+    let mut i = from;
     loop {
         match buf.get(i) {
-            None => return Err(unterminated(at, name)),
+            None => return Ok(None),
             Some(b'\\') if escapes => i += 2,
             Some(b'$') if buf[i..].starts_with(b"$${") => {
                 push_text(&mut parts, &buf[piece_start..i]);
@@ -341,17 +352,7 @@ pub fn parse_at(
         }
     }
     push_text(&mut parts, &buf[piece_start..i]);
-    Ok(Placeholder {
-        name,
-        ty,
-        fallback: Some(Fallback::Default {
-            when_empty,
-            text: Template { parts },
-            raw: &buf[text_start..i],
-        }),
-        start: at,
-        end: i + 1,
-    })
+    Ok(Some((Template { parts }, i)))
 }
 
 /// The offset of the `}` that closes a run starting at `from`, counting braces.

@@ -199,46 +199,7 @@ impl<'e> Resolver<'e> {
         'e: 't,
     {
         let ty = self.declared_type(p).unwrap_or(context_type);
-        let value = match self.env.value(p.name) {
-            Ok(v) => v.map(Cow::Borrowed),
-            Err(message) => {
-                problems.push(Problem::new(p.start, message));
-                return None;
-            }
-        };
-        let (when_empty, fallback) = match &p.fallback {
-            Some(Fallback::Default { when_empty, .. } | Fallback::Error { when_empty, .. }) => {
-                (*when_empty, p.fallback.as_ref())
-            }
-            None => (false, None),
-        };
-        let pieces = match value {
-            Some(v) if !(v.is_empty() && when_empty) => Pieces::One(Piece::Value(v)),
-            unset_or_empty => {
-                let what = if unset_or_empty.is_some() {
-                    "is empty"
-                } else {
-                    "is not set"
-                };
-                match fallback {
-                    Some(Fallback::Default { text, .. }) => {
-                        Pieces::Many(self.resolve_text(text, decode, problems)?)
-                    }
-                    Some(Fallback::Error { message, .. }) if !message.is_empty() => {
-                        let message = String::from_utf8_lossy(message);
-                        problems.push(Problem::new(
-                            p.start,
-                            format!("{} {what}: {message}", p.name),
-                        ));
-                        return None;
-                    }
-                    _ => {
-                        problems.push(Problem::new(p.start, format!("{} {what}", p.name)));
-                        return None;
-                    }
-                }
-            }
-        };
+        let pieces = self.pieces(p, decode, problems)?;
         // Only a default can repeat a value; the sum of lengths can only
         // overflow when the value could not be held anyway.
         let len = pieces.as_slice().iter().try_fold(0usize, |len, piece| {
@@ -276,6 +237,51 @@ impl<'e> Resolver<'e> {
             ty,
             checked,
         })
+    }
+
+    /// The value of `p` from the environment, or else from its fallback: a
+    /// default's text with its own placeholders resolved, or the problem the
+    /// template asks for.
+    fn pieces<'t>(
+        &self,
+        p: &Placeholder<'t>,
+        decode: &dyn Fn(&[u8]) -> Vec<u8>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Pieces<'t>>
+    where
+        'e: 't,
+    {
+        let value = match self.env.value(p.name) {
+            Ok(v) => v,
+            Err(message) => {
+                problems.push(Problem::new(p.start, message));
+                return None;
+            }
+        };
+        let when_empty = match &p.fallback {
+            Some(Fallback::Default { when_empty, .. } | Fallback::Error { when_empty, .. }) => {
+                *when_empty
+            }
+            None => false,
+        };
+        let what = match value {
+            Some(v) if !(v.is_empty() && when_empty) => {
+                return Some(Pieces::One(Piece::Value(Cow::Borrowed(v))));
+            }
+            Some(_) => "is empty",
+            None => "is not set",
+        };
+        let message = match &p.fallback {
+            Some(Fallback::Default { text, .. }) => {
+                return self.resolve_text(text, decode, problems).map(Pieces::Many);
+            }
+            Some(Fallback::Error { message, .. }) if !message.is_empty() => {
+                format!("{} {what}: {}", p.name, String::from_utf8_lossy(message))
+            }
+            _ => format!("{} {what}", p.name),
+        };
+        problems.push(Problem::new(p.start, message));
+        None
     }
 
     /// Resolves every placeholder of a default's text, reporting all problems.

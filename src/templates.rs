@@ -313,42 +313,7 @@ fn walk(
     base: &Path,
     mut job: impl FnMut(&TemplateFile) -> Result<Outcome, Vec<Problem>>,
 ) -> Result<Vec<Walked>, TemplateError> {
-    let mut walk = Walk {
-        base,
-        out_names: HashMap::new(),
-        includes: HashMap::new(),
-        queue: VecDeque::new(),
-    };
-    for (path, role) in chosen {
-        let (format, out_name) = match role {
-            Role::SysConfig => (Format::Erlang, "sys.config".to_owned()),
-            Role::VmArgs => (Format::Args, "vm.args".to_owned()),
-            Role::Other | Role::Include => (Format::of(&path), out_name(&path)),
-        };
-        if let Some(Owner::Template(earlier)) = walk.out_names.get(&out_name) {
-            return Err(TemplateError::Usage(format!(
-                "{} and {} would both be written to {out_name}",
-                earlier.display(),
-                path.display()
-            )));
-        }
-        walk.out_names
-            .insert(out_name.clone(), Owner::Template(path.clone()));
-        if role == Role::Other {
-            // A file given with --file that a sys.config also includes is
-            // the same template: the sys.config points at its copy.
-            walk.includes
-                .insert(identity(&path), Some(out_name.clone()));
-        }
-        let src = read_file(&path, MAX_TEMPLATE).map_err(|e| e.to_string());
-        walk.queue.push_back(Pending {
-            path,
-            role,
-            format,
-            out_name,
-            src,
-        });
-    }
+    let mut walk = Walk::new(chosen, base)?;
     let mut walked = Vec::new();
     let mut failures = Vec::new();
     while let Some(pending) = walk.queue.pop_front() {
@@ -373,36 +338,94 @@ fn walk(
                 continue;
             }
         };
-        let mut includes = Vec::new();
-        let mut problems = Vec::new();
-        if file.role == Role::SysConfig {
-            for top in outcome.top_strings() {
-                match walk.include(top) {
-                    Ok(Some(out_name)) => {
-                        if let Some(span) = &top.rendered {
-                            includes.push((span.clone(), out_name));
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(message) => problems.push(Problem::new(top.at, message)),
-                }
-            }
-        }
-        if problems.is_empty() {
-            walked.push(Walked {
+        let includes = match file.role {
+            Role::SysConfig => walk.includes_of(&outcome),
+            _ => Ok(Vec::new()),
+        };
+        match includes {
+            Ok(includes) => walked.push(Walked {
                 file,
                 outcome,
                 includes,
-            });
-        } else {
-            failures.push(Failure::Problems(file, problems));
+            }),
+            Err(problems) => failures.push(Failure::Problems(file, problems)),
         }
     }
     report(failures)?;
     Ok(walked)
 }
 
-impl Walk<'_> {
+impl<'b> Walk<'b> {
+    /// The walk of the templates `chosen`, each read and queued in turn. Two
+    /// of them that would be written to one name are a usage error: the
+    /// command line (or the release) named both.
+    fn new(chosen: Vec<(PathBuf, Role)>, base: &'b Path) -> Result<Self, TemplateError> {
+        let mut walk = Walk {
+            base,
+            out_names: HashMap::new(),
+            includes: HashMap::new(),
+            queue: VecDeque::new(),
+        };
+        for (path, role) in chosen {
+            let (format, out_name) = match role {
+                Role::SysConfig => (Format::Erlang, "sys.config".to_owned()),
+                Role::VmArgs => (Format::Args, "vm.args".to_owned()),
+                Role::Other | Role::Include => (Format::of(&path), out_name(&path)),
+            };
+            if let Some(Owner::Template(earlier)) = walk.out_names.get(&out_name) {
+                return Err(TemplateError::Usage(format!(
+                    "{} and {} would both be written to {out_name}",
+                    earlier.display(),
+                    path.display()
+                )));
+            }
+            walk.out_names
+                .insert(out_name.clone(), Owner::Template(path.clone()));
+            if role == Role::Other {
+                // A file given with --file that a sys.config also includes
+                // is the same template: the sys.config points at its copy.
+                walk.includes
+                    .insert(identity(&path), Some(out_name.clone()));
+            }
+            let src = read_file(&path, MAX_TEMPLATE).map_err(|e| e.to_string());
+            walk.queue.push_back(Pending {
+                path,
+                role,
+                format,
+                out_name,
+                src,
+            });
+        }
+        Ok(walk)
+    }
+
+    /// The include names of a sys.config whose files are templates, with the
+    /// out names of their rendered copies (empty when listing: nothing is
+    /// written); or a problem at every name that cannot be used.
+    fn includes_of(
+        &mut self,
+        outcome: &Outcome,
+    ) -> Result<Vec<(Range<usize>, String)>, Vec<Problem>> {
+        let mut includes = Vec::new();
+        let mut problems = Vec::new();
+        for top in outcome.top_strings() {
+            match self.include(top) {
+                Ok(Some(out_name)) => {
+                    if let Some(span) = &top.rendered {
+                        includes.push((span.clone(), out_name));
+                    }
+                }
+                Ok(None) => {}
+                Err(message) => problems.push(Problem::new(top.at, message)),
+            }
+        }
+        if problems.is_empty() {
+            Ok(includes)
+        } else {
+            Err(problems)
+        }
+    }
+
     /// The out name of the rendered copy of the config file `top` names,
     /// when that file is a template, which is queued the first time it is
     /// named. An error is the message of a problem at the name; it shows

@@ -1,6 +1,7 @@
-//! The formats of SPEC §3, chosen by a template's name: Erlang term files,
-//! argument files and plain text. Each renders a template with a resolver and
-//! lists its placeholders; none of them reads or writes files.
+//! The formats a template can have, chosen by its name: Erlang term files
+//! (`*.config`, `*.config.src`), argument files (`vm.args`, `vm.args.src`,
+//! `*.args`) and plain text (anything else). Each renders a template with a
+//! resolver and lists its placeholders; none of them reads or writes files.
 
 pub mod args;
 pub mod erlang;
