@@ -110,6 +110,52 @@ pub fn check_term_run(src: &[u8]) -> Result<(), String> {
     }
 }
 
+/// When a template does not parse, the markup of another template tool
+/// outside strings and comments, up to the offset of the syntax error:
+/// `{{name}}` (mustache, as rebar overlays write) or `@NAME@` (autoconf).
+/// Such a file was written for that tool, and the problem says so.
+pub fn foreign_markup(src: &[u8], until: usize) -> Option<Problem> {
+    let mut lx = Lexer::new(src, true);
+    loop {
+        let t = lx.next_token();
+        if t.start > until || matches!(t.kind, Kind::End | Kind::Error) {
+            return None;
+        }
+        if let Some(len) = markup_len(&src[t.start..]) {
+            let markup = String::from_utf8_lossy(&src[t.start..t.start + len]);
+            return Some(Problem::new(
+                t.start,
+                format!(
+                    "`{markup}` looks like the markup of another template tool; \
+                     launch fills ${{NAME}} placeholders only"
+                ),
+            ));
+        }
+    }
+}
+
+/// The length of `{{name}}` or `@NAME@` at the start of `text`.
+fn markup_len(text: &[u8]) -> Option<usize> {
+    let name_len = |from: usize| {
+        text[from..]
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            .count()
+    };
+    if text.starts_with(b"{{") {
+        let blank = |from: usize| text[from..].iter().take_while(|&&b| b == b' ').count();
+        let start = 2 + blank(2);
+        let end = start + name_len(start);
+        let end = end + blank(end);
+        return (end > start && text[end..].starts_with(b"}}")).then_some(end + 2);
+    }
+    if text.starts_with(b"@") {
+        let end = 1 + name_len(1);
+        return (end > 1 && text.get(end) == Some(&b'@')).then_some(end + 1);
+    }
+    None
+}
+
 /// True when `src` holds a `%` outside strings and quoted atoms.
 fn has_comment(src: &[u8]) -> bool {
     let mut lx = Lexer::new(src, false);

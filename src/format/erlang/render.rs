@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::lexer::Lexer;
-use super::parse::{Context, Site, check_output, check_term_run, parse_template};
+use super::parse::{Context, Site, check_output, check_term_run, foreign_markup, parse_template};
 use crate::diag::Problem;
 use crate::format::{Listing, MAX_OUTPUT, Rendering, TopString, over_limit};
 use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan};
@@ -30,7 +30,9 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
     // Sites are rendered as the parser finds them, straight into the
     // output, so nothing but the output grows with the file.
     if let Err(syntax) = parse_template(src, &mut |site| renderer.site(site)) {
+        let markup = foreign_markup(src, syntax.at);
         renderer.problems.push(syntax);
+        renderer.problems.extend(markup);
     }
     renderer.finish()
 }
@@ -67,7 +69,9 @@ pub fn list(src: &[u8]) -> Result<Listing, Vec<Problem>> {
         origin.relocate(local, &mut problems);
     });
     if let Err(syntax) = parsed {
+        let markup = foreign_markup(src, syntax.at);
         problems.push(syntax);
+        problems.extend(markup);
     }
     if problems.is_empty() {
         Ok(Listing { found, top_strings })
