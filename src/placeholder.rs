@@ -110,7 +110,18 @@ impl Placeholder<'_> {
 /// inside of an Erlang string or atom), a backslash takes the next byte with
 /// it, so `\${` is not a placeholder and a value never lands after a lone `\`.
 pub fn scan<'a>(buf: &'a [u8], escapes: bool, problems: &mut Vec<Problem>) -> Template<'a> {
-    let mut parts = Vec::new();
+    scan_into(buf, escapes, problems, Vec::new())
+}
+
+/// [`scan`] into `parts`, emptied first: a caller that scans many texts lends
+/// one list to all of them.
+pub fn scan_into<'a>(
+    buf: &'a [u8],
+    escapes: bool,
+    problems: &mut Vec<Problem>,
+    mut parts: Vec<Part<'a>>,
+) -> Template<'a> {
+    parts.clear();
     let mut text_start = 0;
     let mut i = 0;
     while let Some(found) = find_special(&buf[i..], escapes) {

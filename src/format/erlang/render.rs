@@ -10,7 +10,7 @@ use super::lexer::Lexer;
 use super::parse::{Context, Site, check_output, check_term_run, foreign_markup, parse_template};
 use crate::diag::Problem;
 use crate::format::{Listing, MAX_OUTPUT, Rendering, TopString, over_limit};
-use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan};
+use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_into};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
 
@@ -19,13 +19,16 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
     let mut renderer = Renderer {
         src,
         resolver,
-        out: Vec::with_capacity(src.len()),
+        // Room for values longer than their placeholders, so that the
+        // output seldom moves as it grows; pages never written cost nothing.
+        out: Vec::with_capacity(src.len() * 2),
         cursor: 0,
         problems: Vec::new(),
         placed: Vec::new(),
         tops: Vec::new(),
         placeholders: 0,
         full: false,
+        parts: Vec::new(),
     };
     // Sites are rendered as the parser finds them, straight into the
     // output, so nothing but the output grows with the file.
@@ -97,6 +100,8 @@ struct Renderer<'s, 'r, 'e> {
     placeholders: usize,
     /// The output passed [`MAX_OUTPUT`]: no more sites are rendered.
     full: bool,
+    /// The list of parts lent to each site whose text is the template's.
+    parts: Vec<Part<'s>>,
 }
 
 /// Where a substitution of term text landed in the output, to blame a break on it.
@@ -178,21 +183,55 @@ impl Renderer<'_, '_, '_> {
     /// replaced, the file offset of its first placeholder and, for term
     /// text, whom to blame should the file break.
     fn replace(&mut self, site: &Site) -> Option<Written> {
-        if let Site::Escape { span } = site {
-            self.out.extend_from_slice(b"${");
-            let replaced = Replaced {
-                span: span.clone(),
-                term_text: false,
-            };
-            return Some(Written {
-                replaced,
-                first: span.start,
-                blame: None,
-            });
+        let src = self.src;
+        match site {
+            Site::Escape { span } => {
+                self.out.extend_from_slice(b"${");
+                let replaced = Replaced {
+                    span: span.clone(),
+                    term_text: false,
+                };
+                Some(Written {
+                    replaced,
+                    first: span.start,
+                    blame: None,
+                })
+            }
+            Site::Text { content: span, .. } | Site::Bare { span } => {
+                // The text is the template's own: one list of parts is lent
+                // from each such site to the next.
+                let lent = std::mem::take(&mut self.parts);
+                let mut local = Vec::new();
+                let escapes = matches!(site, Site::Text { .. });
+                let template = scan_into(&src[span.clone()], escapes, &mut local, lent);
+                let written = self.render_scanned(site, &template, Origin::At(span.start), local);
+                self.parts = template.parts;
+                written
+            }
+            Site::Bytes {
+                bytes: text,
+                origins,
+                ..
+            }
+            | Site::Codes { text, origins, .. } => {
+                let mut local = Vec::new();
+                let template = scan(text, false, &mut local);
+                self.render_scanned(site, &template, Origin::Table(origins), local)
+            }
+            Site::TopString { .. } => None,
         }
-        let (text, origin) = site_text(self.src, site)?;
-        let mut local = Vec::new();
-        let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
+    }
+
+    /// Writes the replacement of `site`, whose text was scanned into
+    /// `template`; `local` holds the problems found so far, at offsets of
+    /// that text.
+    fn render_scanned(
+        &mut self,
+        site: &Site,
+        template: &Template<'_>,
+        origin: Origin<'_>,
+        mut local: Vec<Problem>,
+    ) -> Option<Written> {
         self.placeholders += template.count();
         let (resolver, out) = (self.resolver, &mut self.out);
         let result = match site {
@@ -201,7 +240,7 @@ impl Renderer<'_, '_, '_> {
                 context,
                 whole,
             } => render_text(
-                &template,
+                template,
                 *context,
                 whole.as_ref(),
                 content,
@@ -218,14 +257,14 @@ impl Renderer<'_, '_, '_> {
                 })
             }),
             Site::Bytes { span, .. } => {
-                render_decoded(&template, false, span, resolver, &mut local, out)
+                render_decoded(template, false, span, resolver, &mut local, out)
             }
             Site::Codes { span, .. } => {
-                render_decoded(&template, true, span, resolver, &mut local, out)
+                render_decoded(template, true, span, resolver, &mut local, out)
             }
             Site::Escape { .. } | Site::TopString { .. } => None,
         };
-        let first = first_placeholder(&template);
+        let first = first_placeholder(template);
         let at = first.map_or(0, |p| origin.locate(p.start));
         let blame = first
             .filter(|_| result.as_ref().is_some_and(|r| r.term_text))
