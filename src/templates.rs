@@ -3,11 +3,12 @@
 //!
 //! The walk reads each file once, through [`input::read_file`], and parses it
 //! once. The config files a sys.config includes are found by the same walk,
-//! from the strings of its top-level list, and walked in turn. When listing,
-//! an include whose name is built from placeholders is not known (its name is
-//! known only once rendered), so `vars` skips it. Every problem of every file
-//! is printed before the walk returns, followed by nothing else: the caller
-//! prints the summary. Nothing is written here.
+//! from the strings of its top-level list, and walked in turn. An include
+//! whose name is built from placeholders is known only once rendered: `check`
+//! renders, so it sees one when the variables of its name have values, but
+//! `vars` (and any check that counts a variable as set without a value)
+//! skips it. Every problem of every file is printed before the walk returns;
+//! the caller prints the summary. Nothing is written here.
 //!
 //! [`input::read_file`]: crate::input::read_file
 
