@@ -154,6 +154,8 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// One token from the current position. The match is the one table of
+    /// what each first byte starts.
     fn lex(&mut self) -> Result<Token, LexError> {
         self.skip_blanks_and_comments();
         let start = self.pos;
@@ -164,6 +166,7 @@ impl<'s> Lexer<'s> {
                 end: start,
             });
         };
+        let next = self.src.get(start + 1).copied();
         let kind = match b {
             b'a'..=b'z' => self.name(Kind::Atom),
             b'A'..=b'Z' | b'_' => self.name(Kind::Variable),
@@ -172,12 +175,29 @@ impl<'s> Lexer<'s> {
             b'\'' => self.quoted(b'\'', Kind::QuotedAtom, "quoted atom is not closed")?,
             b'$' => self.dollar()?,
             b'.' => self.dot(),
+            b'{' => self.punct(Punct::LBrace, 1),
+            b'}' => self.punct(Punct::RBrace, 1),
+            b'[' => self.punct(Punct::LBracket, 1),
+            b']' => self.punct(Punct::RBracket, 1),
+            b',' => self.punct(Punct::Comma, 1),
+            b'(' => self.punct(Punct::LParen, 1),
+            b')' => self.punct(Punct::RParen, 1),
+            b'<' if next == Some(b'<') => self.punct(Punct::LtLt, 2),
+            b'>' if next == Some(b'>') => self.punct(Punct::GtGt, 2),
+            b'=' if next == Some(b'>') => self.punct(Punct::Arrow, 2),
+            b'|' => self.punct(Punct::Bar, 1),
+            b'#' => self.punct(Punct::Hash, 1),
+            b':' => self.punct(Punct::Colon, 1),
+            b'/' => self.punct(Punct::Slash, 1),
+            b'-' => self.punct(Punct::Minus, 1),
+            b'+' => self.punct(Punct::Plus, 1),
             0xC3 => match self.latin1_letter(start) {
                 Some(true) => self.name(Kind::Variable),
                 Some(false) => self.name(Kind::Atom),
-                None => Kind::Punct(self.punct()?),
+                None => return Err(unexpected(start)),
             },
-            _ => Kind::Punct(self.punct()?),
+            b if b.is_ascii_punctuation() => self.punct(Punct::Other, 1),
+            _ => return Err(unexpected(start)),
         };
         Ok(Token {
             kind,
@@ -394,36 +414,18 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    /// Punctuation: the one table of the bytes that make a [`Punct`].
-    fn punct(&mut self) -> Result<Punct, LexError> {
-        let next = self.src.get(self.pos + 1).copied();
-        let (p, len) = match self.src[self.pos] {
-            b'{' => (Punct::LBrace, 1),
-            b'}' => (Punct::RBrace, 1),
-            b'[' => (Punct::LBracket, 1),
-            b']' => (Punct::RBracket, 1),
-            b',' => (Punct::Comma, 1),
-            b'(' => (Punct::LParen, 1),
-            b')' => (Punct::RParen, 1),
-            b'<' if next == Some(b'<') => (Punct::LtLt, 2),
-            b'>' if next == Some(b'>') => (Punct::GtGt, 2),
-            b'=' if next == Some(b'>') => (Punct::Arrow, 2),
-            b'|' => (Punct::Bar, 1),
-            b'#' => (Punct::Hash, 1),
-            b':' => (Punct::Colon, 1),
-            b'/' => (Punct::Slash, 1),
-            b'-' => (Punct::Minus, 1),
-            b'+' => (Punct::Plus, 1),
-            c if c.is_ascii_punctuation() => (Punct::Other, 1),
-            _ => {
-                return Err(LexError {
-                    at: self.pos,
-                    message: "unexpected character",
-                });
-            }
-        };
+    /// Punctuation of `len` bytes.
+    fn punct(&mut self, p: Punct, len: usize) -> Kind {
         self.pos += len;
-        Ok(p)
+        Kind::Punct(p)
+    }
+}
+
+/// A byte no token starts with.
+fn unexpected(at: usize) -> LexError {
+    LexError {
+        at,
+        message: "unexpected character",
     }
 }
 
