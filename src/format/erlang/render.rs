@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
-use super::lexer::Lexer;
+use super::lexer::{Kind, Lexer};
 use super::parse::{Context, Site, check_output, check_term_run, foreign_markup, parse_template};
 use crate::diag::Problem;
 use crate::format::{Listing, MAX_OUTPUT, Rendering, TopString, over_limit};
@@ -306,19 +306,24 @@ impl Renderer<'_, '_, '_> {
                 ),
             )]);
         }
+        // A typed placeholder may have made the string another term (a
+        // number, an atom), which names no file.
         let top_strings = self
             .tops
             .iter()
-            .map(|(span, out_at)| {
+            .filter_map(|(span, out_at)| {
                 let t = Lexer::new(&self.out[*out_at..], false).next_token();
+                if t.kind != Kind::String {
+                    return None;
+                }
                 let rendered = out_at + t.start..out_at + t.end;
                 let inside = &self.out[rendered.start + 1..rendered.end - 1];
-                TopString {
+                Some(TopString {
                     at: span.start,
                     name: String::from_utf8_lossy(&decode_utf8(inside)).into_owned(),
                     from_values: has_placeholder(&self.src[span.start + 1..span.end - 1]),
                     rendered: Some(rendered),
-                }
+                })
             })
             .collect();
         Ok(Rendering {
@@ -736,6 +741,24 @@ mod tests {
         assert_eq!(out, r#"[<<"\x{FF}">>]."#);
         let errs = render_with("[\"${A}\", '${A}'].", &[("A", b"\xff")]).unwrap_err();
         assert_eq!(errs.len(), 2);
+    }
+
+    /// A top-level string a typed placeholder turns into a number or an
+    /// atom is no longer a file name to include.
+    #[test]
+    fn a_top_level_string_that_becomes_another_term_is_no_include() {
+        let env = Env::from_pairs([("N".to_string(), b"5".to_vec())]);
+        let types = HashMap::new();
+        let resolver = Resolver::new(&env, &types);
+        let src = br#"["${N:int}", "${N:atom}", "x${N}", {kernel, []}]."#;
+        let rendered = render(src, &resolver).unwrap();
+        assert_eq!(rendered.bytes, br#"[5, '5', "x5", {kernel, []}]."#);
+        let names: Vec<&str> = rendered
+            .top_strings
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, ["x5"]);
     }
 
     #[test]
