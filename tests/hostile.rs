@@ -396,3 +396,36 @@ fn an_output_over_64_mib_stops_at_the_placeholder_that_crossed_it() {
         assert!(!dir.path().join("out").join(name).exists());
     }
 }
+
+/// How mix writes strings, repeating a secret of 1 MiB: each binary would
+/// be built whole before it is written, so the limit is checked as it grows,
+/// and the first binary to pass it ends the file's rendering.
+#[test]
+fn binaries_written_as_bytes_stop_at_the_limit_while_they_are_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let spelled = "36,123,86,125,".repeat(70);
+    let binary = format!("<<{}32>>", spelled);
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, format!("[{}].", vec![binary; 50].join(",\n"))).unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, vec![b'x'; 1 << 20]).unwrap();
+    let out = run_bounded(
+        launch()
+            .args(["check", "--sys-config"])
+            .arg(&src)
+            .env("V_FILE", &secret),
+    )
+    .expect("stops in time");
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    // After the `[` before it, the 64th value of 1 MiB crosses 64 MiB; each
+    // is spelled in 14 bytes, the first at column 4.
+    assert!(
+        err.contains(&format!(
+            "sys.config:1:{}: the rendered file would be larger than 64 MiB",
+            4 + 63 * 14
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("larger than 64 MiB").count(), 1, "{err}");
+}

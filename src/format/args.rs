@@ -144,7 +144,7 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
                 if slot.leading {
                     before = Some((slot.argument, written || wrote));
                 }
-                if over_limit(&out, slot.p.start, &mut problems) {
+                if over_limit(out.len(), slot.p.start, &mut problems) {
                     break;
                 }
             }

@@ -20,11 +20,11 @@ use crate::types::Type;
 /// problem, not when memory runs out.
 pub const MAX_OUTPUT: usize = 64 << 20;
 
-/// True when `out` has grown past [`MAX_OUTPUT`], and then the problem is
-/// reported at `at`, the placeholder that was written last: rendering that
-/// file stops there.
-pub fn over_limit(out: &[u8], at: usize, problems: &mut Vec<Problem>) -> bool {
-    let over = out.len() > MAX_OUTPUT;
+/// True when an output of `len` bytes has grown past [`MAX_OUTPUT`], and
+/// then the problem is reported at `at`, the placeholder that was written
+/// last: rendering that file stops there.
+pub fn over_limit(len: usize, at: usize, problems: &mut Vec<Problem>) -> bool {
+    let over = len > MAX_OUTPUT;
     if over {
         problems.push(Problem::new(
             at,

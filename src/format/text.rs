@@ -29,7 +29,7 @@ pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Prob
                         }
                     }
                 }
-                if over_limit(&out, p.start, &mut problems) {
+                if over_limit(out.len(), p.start, &mut problems) {
                     break;
                 }
             }

@@ -9,7 +9,7 @@ use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
 use super::lexer::{Kind, Lexer};
 use super::parse::{Context, Site, check_output, check_term_run, foreign_markup, parse_template};
 use crate::diag::Problem;
-use crate::format::{Listing, MAX_OUTPUT, Rendering, TopString, over_limit};
+use crate::format::{Listing, Rendering, TopString, over_limit};
 use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_into};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
@@ -98,7 +98,8 @@ struct Renderer<'s, 'r, 'e> {
     tops: Vec<(Range<usize>, usize)>,
     /// How many placeholders the sites held.
     placeholders: usize,
-    /// The output passed [`MAX_OUTPUT`]: no more sites are rendered.
+    /// The output passed [`crate::format::MAX_OUTPUT`]: no more sites are
+    /// rendered.
     full: bool,
     /// The list of parts lent to each site whose text is the template's.
     parts: Vec<Part<'s>>,
@@ -154,16 +155,13 @@ impl Renderer<'_, '_, '_> {
         };
         self.out.extend_from_slice(&self.src[self.cursor..from]);
         let mark = self.out.len();
-        let replaced = self.replace(&site);
-        // A text site reports the placeholder that crossed the limit itself.
-        self.full = self.out.len() > MAX_OUTPUT;
-        match replaced {
+        match self.replace(&site) {
             Some(Written {
                 replaced,
                 first,
                 blame,
             }) => {
-                self.full = over_limit(&self.out, first, &mut self.problems);
+                self.full = over_limit(self.out.len(), first, &mut self.problems);
                 if let (true, Some(blame)) = (replaced.term_text, blame) {
                     self.placed.push(Placed {
                         out_at: mark - (from - replaced.span.start),
@@ -233,35 +231,25 @@ impl Renderer<'_, '_, '_> {
         mut local: Vec<Problem>,
     ) -> Option<Written> {
         self.placeholders += template.count();
-        let (resolver, out) = (self.resolver, &mut self.out);
         let result = match site {
             Site::Text {
                 content,
                 context,
                 whole,
-            } => render_text(
-                template,
-                *context,
-                whole.as_ref(),
-                content,
-                resolver,
-                &mut local,
-                out,
-            ),
+            } => self.render_text(template, *context, whole.as_ref(), content, &mut local),
             Site::Bare { span } => template.sole_placeholder().and_then(|p| {
-                let r = resolver.resolve(p, Type::Term, &identity, &mut local)?;
-                let term_text = term_text(&r, &r.logical(&identity), p, &mut local, out)?;
+                let r = self
+                    .resolver
+                    .resolve(p, Type::Term, &identity, &mut local)?;
+                let logical = r.logical(&identity);
+                let term_text = term_text(&r, &logical, p, &mut local, &mut self.out)?;
                 Some(Replaced {
                     span: span.clone(),
                     term_text,
                 })
             }),
-            Site::Bytes { span, .. } => {
-                render_decoded(template, false, span, resolver, &mut local, out)
-            }
-            Site::Codes { span, .. } => {
-                render_decoded(template, true, span, resolver, &mut local, out)
-            }
+            Site::Bytes { span, .. } => self.render_decoded(template, false, span, &mut local),
+            Site::Codes { span, .. } => self.render_decoded(template, true, span, &mut local),
             Site::Escape { .. } | Site::TopString { .. } => None,
         };
         let first = first_placeholder(template);
@@ -274,6 +262,164 @@ impl Renderer<'_, '_, '_> {
             replaced,
             first: at,
             blame,
+        })
+    }
+
+    /// Renders the inside of a literal, or the term that replaces the whole
+    /// literal when a typed placeholder fills it.
+    fn render_text(
+        &mut self,
+        template: &Template<'_>,
+        context: Context,
+        whole: Option<&Range<usize>>,
+        content: &Range<usize>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Replaced> {
+        let (resolver, out) = (self.resolver, &mut self.out);
+        let decode_text: &dyn Fn(&[u8]) -> Vec<u8> = match context {
+            Context::Binary => &decode_bytes,
+            _ => &decode_utf8,
+        };
+        if let (Some(whole), Some(p)) = (whole, template.sole_placeholder())
+            && resolver
+                .declared_type(p)
+                .is_some_and(|ty| converts(ty, context))
+        {
+            let r = resolver.resolve(p, Type::String, decode_text, problems)?;
+            let at = out.len();
+            let term_text = term_text(&r, &r.logical(decode_text), p, problems, out)?;
+            // The term replaces the literal's opening too, which came before it.
+            out.drain(at - (content.start - whole.start)..at);
+            return Some(Replaced {
+                span: whole.clone(),
+                term_text,
+            });
+        }
+        let start = out.len();
+        let mut ok = true;
+        for part in &template.parts {
+            match part {
+                Part::Text(t) => out.extend_from_slice(t),
+                Part::Placeholder(p) => {
+                    let Some(r) = resolver.resolve(p, Type::String, decode_text, problems) else {
+                        ok = false;
+                        continue;
+                    };
+                    if let Checked::Canonical(c) = &r.checked {
+                        out.extend_from_slice(c.as_bytes());
+                        continue;
+                    }
+                    for piece in r.pieces.as_slice() {
+                        match piece {
+                            Piece::Template(t) => out.extend_from_slice(t),
+                            Piece::Value(v) => {
+                                ok &= write_value(v, context, p, out, problems);
+                            }
+                        }
+                    }
+                    if over_limit(out.len(), p.start, problems) {
+                        self.full = true;
+                        return None;
+                    }
+                }
+            }
+        }
+        if ok && context == Context::Atom {
+            let chars = decode(&out[start..]).len();
+            if chars > crate::types::MAX_ATOM_CHARS
+                && let Some(p) = first_placeholder(template)
+            {
+                problems.push(Problem::new(
+                    p.start,
+                    format!(
+                        "the atom holds {chars} characters after substituting {}; at most {} are allowed",
+                        p.name,
+                        crate::types::MAX_ATOM_CHARS
+                    ),
+                ));
+                ok = false;
+            }
+        }
+        ok.then(|| Replaced {
+            span: content.clone(),
+            term_text: false,
+        })
+    }
+
+    /// A binary written as bytes, or an integer list: decoded text re-emitted as a
+    /// binary (`<<"...">>`) or a charlist (`"..."`) literal.
+    fn render_decoded(
+        &mut self,
+        template: &Template<'_>,
+        chars: bool,
+        span: &Range<usize>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Replaced> {
+        let (resolver, out) = (self.resolver, &mut self.out);
+        let context = if chars {
+            Context::Charlist
+        } else {
+            Context::Binary
+        };
+        if let Some(p) = template.sole_placeholder()
+            && resolver
+                .declared_type(p)
+                .is_some_and(|ty| converts(ty, context))
+        {
+            let r = resolver.resolve(p, Type::String, &identity, problems)?;
+            let term_text = term_text(&r, &r.logical(&identity), p, problems, out)?;
+            return Some(Replaced {
+                span: span.clone(),
+                term_text,
+            });
+        }
+        let mut value = Vec::new();
+        let mut ok = true;
+        for part in &template.parts {
+            match part {
+                Part::Text(t) => value.extend_from_slice(t),
+                Part::Placeholder(p) => {
+                    match resolver.resolve(p, Type::String, &identity, problems) {
+                        Some(r) => match r.checked {
+                            Checked::Canonical(c) => value.extend_from_slice(c.as_bytes()),
+                            Checked::AsIs => value.extend(r.logical(&identity)),
+                        },
+                        None => ok = false,
+                    }
+                    if over_limit(out.len() + value.len(), p.start, problems) {
+                        self.full = true;
+                        return None;
+                    }
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        if chars {
+            let Ok(text) = std::str::from_utf8(&value) else {
+                problems.push(not_utf8(first_placeholder(template)?, context));
+                return None;
+            };
+            if unspellable(text) {
+                // A list of integers is how mix wrote it, and erl reads any.
+                let codes: Vec<String> = text.chars().map(|c| (c as u32).to_string()).collect();
+                out.push(b'[');
+                out.extend_from_slice(codes.join(",").as_bytes());
+                out.push(b']');
+            } else {
+                out.push(b'"');
+                escape_chars(text, b'"', out);
+                out.push(b'"');
+            }
+        } else {
+            out.extend_from_slice(b"<<\"");
+            escape_bytes(&value, b'"', out);
+            out.extend_from_slice(b"\">>");
+        }
+        Some(Replaced {
+            span: span.clone(),
+            term_text: false,
         })
     }
 
@@ -403,84 +549,6 @@ fn converts(ty: Type, context: Context) -> bool {
     }
 }
 
-fn render_text(
-    template: &Template<'_>,
-    context: Context,
-    whole: Option<&Range<usize>>,
-    content: &Range<usize>,
-    resolver: &Resolver<'_>,
-    problems: &mut Vec<Problem>,
-    out: &mut Vec<u8>,
-) -> Option<Replaced> {
-    let decode_text: &dyn Fn(&[u8]) -> Vec<u8> = match context {
-        Context::Binary => &decode_bytes,
-        _ => &decode_utf8,
-    };
-    if let (Some(whole), Some(p)) = (whole, template.sole_placeholder())
-        && resolver
-            .declared_type(p)
-            .is_some_and(|ty| converts(ty, context))
-    {
-        let r = resolver.resolve(p, Type::String, decode_text, problems)?;
-        let at = out.len();
-        let term_text = term_text(&r, &r.logical(decode_text), p, problems, out)?;
-        // The term replaces the literal's opening too, which came before it.
-        out.drain(at - (content.start - whole.start)..at);
-        return Some(Replaced {
-            span: whole.clone(),
-            term_text,
-        });
-    }
-    let start = out.len();
-    let mut ok = true;
-    for part in &template.parts {
-        match part {
-            Part::Text(t) => out.extend_from_slice(t),
-            Part::Placeholder(p) => {
-                let Some(r) = resolver.resolve(p, Type::String, decode_text, problems) else {
-                    ok = false;
-                    continue;
-                };
-                if let Checked::Canonical(c) = &r.checked {
-                    out.extend_from_slice(c.as_bytes());
-                    continue;
-                }
-                for piece in r.pieces.as_slice() {
-                    match piece {
-                        Piece::Template(t) => out.extend_from_slice(t),
-                        Piece::Value(v) => {
-                            ok &= write_value(v, context, p, out, problems);
-                        }
-                    }
-                }
-                if over_limit(out, p.start, problems) {
-                    return None;
-                }
-            }
-        }
-    }
-    if ok && context == Context::Atom {
-        let chars = decode(&out[start..]).len();
-        if chars > crate::types::MAX_ATOM_CHARS
-            && let Some(p) = first_placeholder(template)
-        {
-            problems.push(Problem::new(
-                p.start,
-                format!(
-                    "the atom holds {chars} characters after substituting {}; at most {} are allowed",
-                    p.name,
-                    crate::types::MAX_ATOM_CHARS
-                ),
-            ));
-            ok = false;
-        }
-    }
-    ok.then(|| Replaced {
-        span: content.clone(),
-        term_text: false,
-    })
-}
-
 /// Writes a value escaped for the literal it stands in.
 fn write_value(
     value: &[u8],
@@ -547,77 +615,6 @@ fn not_utf8(p: &Placeholder<'_>, context: Context) -> Problem {
             p.name
         ),
     )
-}
-
-/// A binary written as bytes, or an integer list: decoded text re-emitted as a
-/// binary (`<<"...">>`) or a charlist (`"..."`) literal.
-fn render_decoded(
-    template: &Template<'_>,
-    chars: bool,
-    span: &Range<usize>,
-    resolver: &Resolver<'_>,
-    problems: &mut Vec<Problem>,
-    out: &mut Vec<u8>,
-) -> Option<Replaced> {
-    let context = if chars {
-        Context::Charlist
-    } else {
-        Context::Binary
-    };
-    if let Some(p) = template.sole_placeholder()
-        && resolver
-            .declared_type(p)
-            .is_some_and(|ty| converts(ty, context))
-    {
-        let r = resolver.resolve(p, Type::String, &identity, problems)?;
-        let term_text = term_text(&r, &r.logical(&identity), p, problems, out)?;
-        return Some(Replaced {
-            span: span.clone(),
-            term_text,
-        });
-    }
-    let mut value = Vec::new();
-    let mut ok = true;
-    for part in &template.parts {
-        match part {
-            Part::Text(t) => value.extend_from_slice(t),
-            Part::Placeholder(p) => match resolver.resolve(p, Type::String, &identity, problems) {
-                Some(r) => match r.checked {
-                    Checked::Canonical(c) => value.extend_from_slice(c.as_bytes()),
-                    Checked::AsIs => value.extend(r.logical(&identity)),
-                },
-                None => ok = false,
-            },
-        }
-    }
-    if !ok {
-        return None;
-    }
-    if chars {
-        let Ok(text) = std::str::from_utf8(&value) else {
-            problems.push(not_utf8(first_placeholder(template)?, context));
-            return None;
-        };
-        if unspellable(text) {
-            // A list of integers is how mix wrote it, and erl reads any.
-            let codes: Vec<String> = text.chars().map(|c| (c as u32).to_string()).collect();
-            out.push(b'[');
-            out.extend_from_slice(codes.join(",").as_bytes());
-            out.push(b']');
-        } else {
-            out.push(b'"');
-            escape_chars(text, b'"', out);
-            out.push(b'"');
-        }
-    } else {
-        out.extend_from_slice(b"<<\"");
-        escape_bytes(&value, b'"', out);
-        out.extend_from_slice(b"\">>");
-    }
-    Some(Replaced {
-        span: span.clone(),
-        term_text: false,
-    })
 }
 
 /// Writes the Erlang term a typed value becomes when it stands alone; returns
