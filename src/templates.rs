@@ -187,21 +187,14 @@ pub fn render(
     base: &Path,
     resolver: &Resolver<'_>,
 ) -> Result<Vec<Rendered>, TemplateError> {
-    let walked = walk(chosen, base, |file| {
-        file.format
-            .render(&file.src, resolver)
-            .map(Outcome::Rendered)
-    })?;
+    let walked = walk(chosen, base, |file| file.format.render(&file.src, resolver))?;
     Ok(walked
         .into_iter()
-        .filter_map(|w| match w.outcome {
-            Outcome::Rendered(r) => Some(Rendered {
-                file: w.file,
-                bytes: r.bytes,
-                includes: w.includes,
-                placeholders: r.placeholders,
-            }),
-            Outcome::Listed(_) => None,
+        .map(|w| Rendered {
+            file: w.file,
+            bytes: w.outcome.bytes,
+            includes: w.includes,
+            placeholders: w.outcome.placeholders,
         })
         .collect())
 }
@@ -211,53 +204,53 @@ pub fn render(
 /// an include whose name is built from placeholders. Every problem (a
 /// malformed placeholder, a file that does not parse) is printed.
 pub fn list(chosen: Vec<(PathBuf, Role)>, base: &Path) -> Result<Vec<Listed>, TemplateError> {
-    let walked = walk(chosen, base, |file| {
-        file.format.list(&file.src).map(Outcome::Listed)
-    })?;
+    let walked = walk(chosen, base, |file| file.format.list(&file.src))?;
     Ok(walked
         .into_iter()
-        .filter_map(|w| match w.outcome {
-            Outcome::Listed(l) => {
-                let mut locator = Locator::new(&w.file.src);
-                let placeholders = l
-                    .found
-                    .into_iter()
-                    .map(|f| {
-                        let at = locator.locate(f.at);
-                        (f, at)
-                    })
-                    .collect();
-                Some(Listed {
-                    file: w.file,
-                    placeholders,
+        .map(|w| {
+            let mut locator = Locator::new(&w.file.src);
+            let placeholders = w
+                .outcome
+                .found
+                .into_iter()
+                .map(|f| {
+                    let at = locator.locate(f.at);
+                    (f, at)
                 })
+                .collect();
+            Listed {
+                file: w.file,
+                placeholders,
             }
-            Outcome::Rendered(_) => None,
         })
         .collect())
 }
 
 /// One template the walk went through without a problem.
-struct Walked {
+struct Walked<T> {
     file: TemplateFile,
-    outcome: Outcome,
+    /// What the walk's job made of it: a [`Rendering`] or a [`Listing`].
+    outcome: T,
     /// In a sys.config: the spans of include names in the rendered bytes,
     /// with the out names of the rendered copies.
     includes: Vec<(Range<usize>, String)>,
 }
 
-/// What the walk made of one template.
-enum Outcome {
-    Rendered(Rendering),
-    Listed(Listing),
+/// What the walk's job makes of a template, as far as the walk needs it.
+trait Outcome {
+    /// The strings of an Erlang term file's top-level list.
+    fn top_strings(&self) -> &[TopString];
 }
 
-impl Outcome {
+impl Outcome for Rendering {
     fn top_strings(&self) -> &[TopString] {
-        match self {
-            Outcome::Rendered(r) => &r.top_strings,
-            Outcome::Listed(l) => &l.top_strings,
-        }
+        &self.top_strings
+    }
+}
+
+impl Outcome for Listing {
+    fn top_strings(&self) -> &[TopString] {
+        &self.top_strings
     }
 }
 
@@ -309,11 +302,11 @@ struct Walk<'b> {
 
 /// Walks every template, and every include that is a template, doing `job`
 /// with each; the rendered include names of each sys.config come along.
-fn walk(
+fn walk<T: Outcome>(
     chosen: Vec<(PathBuf, Role)>,
     base: &Path,
-    mut job: impl FnMut(&TemplateFile) -> Result<Outcome, Vec<Problem>>,
-) -> Result<Vec<Walked>, TemplateError> {
+    mut job: impl FnMut(&TemplateFile) -> Result<T, Vec<Problem>>,
+) -> Result<Vec<Walked<T>>, TemplateError> {
     let mut walk = Walk::new(chosen, base)?;
     let mut walked = Vec::new();
     let mut failures = Vec::new();
@@ -405,7 +398,7 @@ impl<'b> Walk<'b> {
     /// written); or a problem at every name that cannot be used.
     fn includes_of(
         &mut self,
-        outcome: &Outcome,
+        outcome: &impl Outcome,
     ) -> Result<Vec<(Range<usize>, String)>, Vec<Problem>> {
         let mut includes = Vec::new();
         let mut problems = Vec::new();
