@@ -7,7 +7,12 @@
 # buffer and writes that: the floor of any renderer that must hold its whole
 # output before writing. `cat` is dynamically linked, so it starts slower.
 #
-#   bench/render.sh [RUNS]        (default 300)
+# Then check and vars beside render (render = 1.00x) on how mix writes a
+# sys.config: all on one line, here with 100,000 placeholders, half of them
+# unset so that check has 50,000 problems to place on that line. Each of
+# the three runs under `sh -c` (check exits 78), so all pay the same start.
+#
+#   bench/render.sh [RUNS]        (default 300; the second table runs RUNS/10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
@@ -45,3 +50,23 @@ python3 bench/timing.py "$runs" \
   "floor (bench/floor.rs)"="{\"argv\": [\"$work/floor\", \"$work/sys.config\"]}" \
   "cat"="{\"argv\": [\"$(command -v cat)\", \"$work/sys.config\"]}" \
   "envsubst"="{\"argv\": [\"$(command -v envsubst)\"], \"stdin\": \"$work/sys.config\", \"env\": $env_json}"
+
+# check and vars against render on one line of 100,000 placeholders.
+bench/gen-sys-config.sh 100000 --one-line > "$work/one-line.config"
+half_json="{"
+for i in $(seq 0 49); do half_json+="\"VAR_$i\": \"value-$i\","; done
+half_json="${half_json%,}}"
+sh=$(command -v sh)
+expect() { # CODE ARGS...: a spec that runs launch ARGS and wants exit CODE
+  local code=$1
+  shift
+  printf '{"argv": ["%s", "-c", "\\"$0\\" \\"$@\\" 2>/dev/null; test $? = %s", "%s"' "$sh" "$code" "$launch"
+  printf ', "%s"' "$@"
+  printf ']'
+}
+echo
+echo "one line, $(wc -c < "$work/one-line.config") bytes, 100000 placeholders, 50 of 100 variables set; $((runs / 10)) runs each"
+python3 bench/timing.py $((runs / 10)) \
+  "launch check (50,000 problems)"="$(expect 78 check -q --sys-config "$work/one-line.config"), \"env\": $half_json}" \
+  "launch vars --json"="$(expect 0 vars --json --sys-config "$work/one-line.config")}" \
+  "launch render --stdout"="$(expect 0 render -q --stdout --sys-config "$work/one-line.config"), \"env\": $env_json}"

@@ -27,39 +27,55 @@ impl Problem {
     }
 }
 
-/// Line starts of a file, to turn offsets into lines and columns.
-pub struct LineIndex {
-    starts: Vec<usize>,
+/// Turns byte offsets of one file into lines and columns.
+///
+/// Offsets asked for in increasing order (as sorted problems and listed
+/// placeholders come) are found by counting on from the last one, so the file
+/// is read once however many positions are asked for, even when it is all
+/// one line (how `mix release` writes a sys.config). An offset before the last
+/// one is counted from the start of its line.
+pub struct Locator<'s> {
+    src: &'s [u8],
+    line_starts: Vec<usize>,
+    /// The last offset asked for, and its position.
+    last: Option<(usize, Position)>,
 }
 
-impl LineIndex {
-    /// Indexes `src`.
-    pub fn new(src: &[u8]) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
+impl<'s> Locator<'s> {
+    /// A locator over `src`.
+    pub fn new(src: &'s [u8]) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
             src.iter()
                 .enumerate()
                 .filter(|&(_, &b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { starts }
+        Locator {
+            src,
+            line_starts,
+            last: None,
+        }
     }
 
-    /// The 1-based line and character column of byte offset `at` in `src`.
-    pub fn locate(&self, src: &[u8], at: usize) -> Position {
-        let at = at.min(src.len());
-        let line = self.starts.partition_point(|&s| s <= at) - 1;
-        let start = self.starts[line];
+    /// The 1-based line and character column of byte offset `at`.
+    pub fn locate(&mut self, at: usize) -> Position {
+        let at = at.min(self.src.len());
+        let line = self.line_starts.partition_point(|&s| s <= at);
+        let (from, column) = match self.last {
+            Some((last_at, p)) if last_at <= at && p.line == line => (last_at, p.column),
+            _ => (self.line_starts[line - 1], 1),
+        };
         // Count characters, not bytes: every byte that does not continue a
         // UTF-8 sequence starts a character (invalid bytes count one each).
-        let column = src[start..at]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count();
-        Position {
-            line: line + 1,
-            column: column + 1,
-        }
+        let column = column
+            + self.src[from..at]
+                .iter()
+                .filter(|&&b| (b & 0xC0) != 0x80)
+                .count();
+        let position = Position { line, column };
+        self.last = Some((at, position));
+        position
     }
 }
 
@@ -81,17 +97,17 @@ impl fmt::Display for Position {
 /// Prints `problems` of one file as `launch: FILE:LINE:COL: MESSAGE`, in order of position.
 pub fn print_problems(file: &str, src: &[u8], problems: &mut [Problem]) {
     problems.sort_by_key(|p| p.at);
-    let index = LineIndex::new(src);
-    let stderr = std::io::stderr();
-    let mut out = stderr.lock();
+    let mut locator = Locator::new(src);
+    let mut out = std::io::BufWriter::new(std::io::stderr().lock());
     for p in problems.iter() {
         let _ = writeln!(
             out,
             "launch: {file}:{}: {}",
-            index.locate(src, p.at),
+            locator.locate(p.at),
             p.message
         );
     }
+    let _ = out.flush();
 }
 
 /// Prints a message of launch's own, prefixed like every other line it writes.
@@ -134,16 +150,32 @@ mod tests {
     #[test]
     fn columns_count_characters_not_bytes() {
         let src = "ab\n\u{e9}\u{e9}X".as_bytes();
-        let index = LineIndex::new(src);
         let at = src.iter().position(|&b| b == b'X').unwrap();
-        assert_eq!(index.locate(src, at), Position { line: 2, column: 3 });
-        assert_eq!(index.locate(src, 0), Position { line: 1, column: 1 });
+        assert_eq!(
+            Locator::new(src).locate(at),
+            Position { line: 2, column: 3 }
+        );
+        assert_eq!(Locator::new(src).locate(0), Position { line: 1, column: 1 });
     }
 
     #[test]
     fn offset_at_end_of_file_is_located() {
         let src = b"a\n";
-        let index = LineIndex::new(src);
-        assert_eq!(index.locate(src, 2), Position { line: 2, column: 1 });
+        assert_eq!(Locator::new(src).locate(2), Position { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn offsets_in_any_order_are_located_alike() {
+        let src = "a\u{e9}b\ncd\u{e9}\u{e9}e\nf".as_bytes();
+        let fresh: Vec<Position> = (0..=src.len())
+            .map(|at| Locator::new(src).locate(at))
+            .collect();
+        let mut locator = Locator::new(src);
+        for at in (0..=src.len())
+            .chain((0..=src.len()).rev())
+            .chain([3, 9, 1, 12])
+        {
+            assert_eq!(locator.locate(at), fresh[at], "offset {at}");
+        }
     }
 }

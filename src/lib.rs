@@ -3,10 +3,10 @@
 //! `main.rs`; this library holds every stage of the data flow (see
 //! ARCHITECTURE.md), so that tests and fuzz targets can drive each one.
 
-pub mod bytes;
 pub mod cli;
 pub mod diag;
 pub mod format;
+pub mod input;
 pub mod output;
 pub mod placeholder;
 pub mod release;

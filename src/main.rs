@@ -9,13 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use launch::cli::{Cli, Mode, SuperviseArgs, TemplateArgs};
-use launch::diag::{self, Log, say};
-use launch::format;
+use launch::diag::{Log, say};
 use launch::output::{self, OutDir, WriteError};
 use launch::release;
 use launch::resolve::{Env, Resolver};
 use launch::supervise;
-use launch::templates::{self, Role, TemplateError, TemplateFile};
+use launch::templates::{self, Role, TemplateError};
 use launch::types::Type;
 
 /// Exit codes of launch itself.
@@ -124,31 +123,28 @@ fn other_mode(
         ));
     }
     let types = types(args);
-    let mut resolver = Resolver::new(env, &types);
-    let (files, root) = load(args, &[], env, log)?;
+    let resolver = Resolver::new(env, &types);
+    let release::Selection {
+        templates: chosen,
+        root,
+    } = select(args, &[], env, log)?;
     let base = include_base(root.as_deref());
     match mode {
         Mode::Render { stdout: true } => {
-            let rendered = templates::render_all(files, &base, &mut resolver)?;
+            let rendered = templates::render(chosen, &base, &resolver)?;
             print_rendered(&rendered).map_err(Failure::Stdout)?;
         }
         Mode::Render { stdout: false } => {
-            let rendered = templates::render_all(files, &base, &mut resolver)?;
+            let rendered = templates::render(chosen, &base, &resolver)?;
             let dir = args.out_dir.as_deref().unwrap_or(Path::new("."));
             check_out_dir(dir, root.as_deref(), &rendered)?;
             let out = OutDir::at(dir, None)?;
             write_all(&out, &rendered, log, Log::Normal)?;
         }
         Mode::Check => {
-            let listed = templates::placeholders(files, &base)?;
-            let count: usize = listed.iter().map(|(_, found)| found.len()).sum();
-            let file_count = listed.len();
-            let files = listed
-                .into_iter()
-                .map(|(file, _)| file)
-                .filter(|file| file.role != Role::Include)
-                .collect();
-            templates::render_all(files, &base, &mut resolver)?;
+            let rendered = templates::render(chosen, &base, &resolver)?;
+            let count: usize = rendered.iter().map(|r| r.placeholders).sum();
+            let file_count = rendered.len();
             log.outcome(format_args!(
                 "ok: {count} placeholder{} in {file_count} file{} resolved",
                 if count == 1 { "" } else { "s" },
@@ -156,7 +152,7 @@ fn other_mode(
             ));
         }
         Mode::Vars { json } => {
-            let listed = templates::placeholders(files, &base)?;
+            let listed = templates::list(chosen, &base)?;
             let vars = aggregate(&listed, env, &types);
             print_vars(&vars, *json).map_err(Failure::Stdout)?;
         }
@@ -170,22 +166,21 @@ fn types(args: &TemplateArgs) -> HashMap<String, Type> {
     args.types.iter().cloned().collect()
 }
 
-/// Reads the templates (and says once when there are none); returns them
-/// with the release root they came from, if any.
-fn load(
+/// The templates to walk (saying once when there are none), with the
+/// release root they came from, if any.
+fn select(
     args: &TemplateArgs,
     command: &[OsString],
     env: &Env,
     log: Log,
-) -> Result<(Vec<TemplateFile>, Option<PathBuf>), Failure> {
+) -> Result<release::Selection, Failure> {
     let selection = release::select(args, command, env).map_err(Failure::Release)?;
-    let files = templates::load(selection.templates)?;
-    if files.is_empty() {
+    if selection.templates.is_empty() {
         log.outcome(
             "no templates: no --sys-config, --vm-args or --file, and no release found to take them from",
         );
     }
-    Ok((files, selection.root))
+    Ok(selection)
 }
 
 /// The directory relative include names of a sys.config resolve against:
@@ -232,7 +227,11 @@ fn write_all(
     for r in rendered {
         // Include names are written as absolute paths: the release may run
         // anywhere.
-        let path = out.write(&r.file.out_name, &r.bytes_for(out.path()))?;
+        let bytes = r.bytes_for(out.path()).map_err(|source| WriteError {
+            path: out.path().join(&r.file.out_name).display().to_string(),
+            source,
+        })?;
+        let path = out.write(&r.file.out_name, &bytes)?;
         if log >= say_at {
             say(format_args!(
                 "rendered {} to {}",
@@ -258,20 +257,14 @@ struct Var {
 }
 
 /// One entry per variable, in order of first appearance.
-fn aggregate(
-    listed: &[(TemplateFile, Vec<format::Found>)],
-    env: &Env,
-    types: &HashMap<String, Type>,
-) -> Vec<Var> {
+fn aggregate(listed: &[templates::Listed], env: &Env, types: &HashMap<String, Type>) -> Vec<Var> {
     let mut vars: Vec<Var> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut explicit_type: Vec<bool> = Vec::new();
-    let found = listed.iter().flat_map(|(file, found)| {
-        let lines = diag::LineIndex::new(&file.src);
-        found.iter().map(move |f| {
-            let at = lines.locate(&file.src, f.at);
-            (format!("{}:{at}", file.display()), f.clone())
-        })
+    let found = listed.iter().flat_map(|l| {
+        l.placeholders
+            .iter()
+            .map(|(f, at)| (format!("{}:{at}", l.file.display()), f.clone()))
     });
     for (location, f) in found {
         let declared = f.ty.or_else(|| types.get(&f.name).copied());
@@ -304,8 +297,7 @@ fn aggregate(
 }
 
 fn print_vars(vars: &[Var], json: bool) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, vars)?;
         writeln!(out)?;
@@ -362,12 +354,15 @@ fn main_job(
     let args = &cli.templates;
     let opts = supervise_options(&cli.supervise, log)?;
     let types = types(args);
-    let mut resolver = Resolver::new(env, &types);
-    let (files, root) = load(args, command, env, log)?;
-    let rendered = if files.is_empty() {
+    let resolver = Resolver::new(env, &types);
+    let release::Selection {
+        templates: chosen,
+        root,
+    } = select(args, command, env, log)?;
+    let rendered = if chosen.is_empty() {
         Vec::new()
     } else {
-        templates::render_all(files, &include_base(root.as_deref()), &mut resolver)?
+        templates::render(chosen, &include_base(root.as_deref()), &resolver)?
     };
     let run = |env_changes: &[release::EnvChange]| {
         if cli.supervise.exec {

@@ -1,11 +1,10 @@
-//! The `${...}` grammar of SPEC §2: finding placeholders in a run of text.
+//! The `${...}` grammar: finding placeholders in a run of text.
 //!
 //! This room knows the syntax only. It never looks at the environment (that is
 //! `resolve`) and never decides how a value is written into a file (that is each
 //! format's renderer). Every position it hands out is a byte offset into the
 //! buffer it was given; callers map those to file positions.
 
-use crate::bytes;
 use crate::diag::Problem;
 use crate::types::Type;
 
@@ -74,9 +73,28 @@ impl<'a> Template<'a> {
             _ => None,
         }
     }
+
+    /// How many placeholders the text holds, those in defaults included.
+    pub fn count(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Placeholder(p) => p.count(),
+                Part::Text(_) => 0,
+            })
+            .sum()
+    }
 }
 
 impl Placeholder<'_> {
+    /// One, and the placeholders of its default.
+    pub fn count(&self) -> usize {
+        match &self.fallback {
+            Some(Fallback::Default { text, .. }) => 1 + text.count(),
+            _ => 1,
+        }
+    }
+
     /// The default text as written, when there is one.
     pub fn default_raw(&self) -> Option<&[u8]> {
         match &self.fallback {
@@ -92,12 +110,12 @@ impl Placeholder<'_> {
 /// inside of an Erlang string or atom), a backslash takes the next byte with
 /// it, so `\${` is not a placeholder and a value never lands after a lone `\`.
 pub fn scan<'a>(buf: &'a [u8], escapes: bool, problems: &mut Vec<Problem>) -> Template<'a> {
-    scan_reusing(buf, escapes, problems, Vec::new())
+    scan_into(buf, escapes, problems, Vec::new())
 }
 
-/// [`scan`], filling `parts` (emptied first) so that a caller scanning many
-/// buffers can reuse one allocation.
-pub fn scan_reusing<'a>(
+/// [`scan`] into `parts`, emptied first: a caller that scans many texts lends
+/// one list to all of them.
+pub fn scan_into<'a>(
     buf: &'a [u8],
     escapes: bool,
     problems: &mut Vec<Problem>,
@@ -144,26 +162,7 @@ pub fn scan_reusing<'a>(
 /// True when `buf` holds something [`scan`] would act on: a `${` (which also
 /// covers the `$${` escape). Lets renderers skip plain literals cheaply.
 pub fn has_placeholder(buf: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(found) = find_dollar(&buf[i..]) {
-        let at = i + found;
-        if buf.get(at + 1) == Some(&b'{') {
-            return true;
-        }
-        i = at + 1;
-    }
-    false
-}
-
-/// A plain `${NAME}` at `at` (no type, no default): its name and where it
-/// ends. `None` for anything else, which [`parse_at`] reads.
-pub fn plain_at(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
-    let rest = buf.get(at..)?.strip_prefix(b"${")?;
-    if !is_name_start(*rest.first()?) {
-        return None;
-    }
-    let len = rest.iter().position(|&b| !NAME_CHAR[b as usize])?;
-    (rest[len] == b'}').then(|| (&rest[..len], at + 2 + len + 1))
+    buf.windows(2).any(|w| w == b"${")
 }
 
 /// True when a placeholder may start here in a position where `${` could also
@@ -173,28 +172,11 @@ pub fn starts_named(buf: &[u8], at: usize) -> bool {
     buf[at..].starts_with(b"${") && buf.get(at + 2).is_some_and(|&b| is_name_start(b))
 }
 
-fn find_dollar(buf: &[u8]) -> Option<usize> {
-    let at = bytes::find(buf, 0, |w| bytes::equal(w, b'$'), |b| b == b'$');
-    (at < buf.len()).then_some(at)
-}
-
+/// The offset of the first byte `scan` acts on: a `$`, and with `escapes` a
+/// backslash.
 fn find_special(buf: &[u8], escapes: bool) -> Option<usize> {
-    if !escapes {
-        return find_dollar(buf);
-    }
-    let at = next_dollar_or_backslash(buf, 0);
-    (at < buf.len()).then_some(at)
-}
-
-/// The offset of the first `$` or `\\` in `buf` from `from` on, or its
-/// length: where scanning a literal's text has something to look at.
-pub fn next_dollar_or_backslash(buf: &[u8], from: usize) -> usize {
-    bytes::find(
-        buf,
-        from,
-        |w| bytes::equal(w, b'$') | bytes::equal(w, b'\\'),
-        |b| b == b'$' || b == b'\\',
-    )
+    buf.iter()
+        .position(|&b| b == b'$' || (escapes && b == b'\\'))
 }
 
 fn push_text<'a>(parts: &mut Vec<Part<'a>>, text: &'a [u8]) {
@@ -208,16 +190,9 @@ fn is_name_start(b: u8) -> bool {
 }
 
 /// Bytes that continue a variable name: `[A-Za-z0-9_]`.
-const NAME_CHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_';
-        b += 1;
-    }
-    table
-};
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
 
 const LITERAL_HINT: &str = "(write $${ for a literal ${)";
 
@@ -240,6 +215,7 @@ impl From<Problem> for Malformed {
 }
 
 /// Parses the placeholder whose `${` is at `at`; `escapes` as for [`scan`].
+/// `depth` counts the placeholders whose defaults hold this one.
 pub fn parse_at(
     buf: &[u8],
     at: usize,
@@ -255,63 +231,24 @@ pub fn parse_at(
             swallows_rest: true,
         });
     }
-    let mut i = at + 2;
-    let name_start = i;
-    if !buf.get(i).is_some_and(|&b| is_name_start(b)) {
-        return Err(Problem::new(
-            at,
-            format!("expected a variable name after ${{ {LITERAL_HINT}"),
-        )
-        .into());
-    }
-    while i < buf.len() && NAME_CHAR[buf[i] as usize] {
-        i += 1;
-    }
-    // The name is ASCII by construction.
-    let name = std::str::from_utf8(&buf[name_start..i]).unwrap_or_default();
-
-    let mut ty = None;
-    if buf.get(i) == Some(&b':') && buf.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()) {
-        let word_start = i + 1;
-        i = word_start;
-        while buf.get(i).is_some_and(|b| b.is_ascii_alphanumeric()) {
-            i += 1;
-        }
-        let word = std::str::from_utf8(&buf[word_start..i]).unwrap_or_default();
-        match Type::from_word(word) {
-            Some(t) => ty = Some(t),
-            None => {
-                return Err(Problem::new(
-                    word_start,
-                    format!(
-                        "unknown type `{word}` for {name}; expected one of {}",
-                        Type::WORDS
-                    ),
-                )
-                .into());
-            }
-        }
-    }
-
-    let op_at = i;
-    let (when_empty, kind) = match (buf.get(i), buf.get(i + 1)) {
-        (Some(b'}'), _) => {
-            return Ok(Placeholder {
-                name,
-                ty,
-                fallback: None,
-                start: at,
-                end: i + 1,
-            });
-        }
-        (Some(b':'), Some(b'-')) => (true, b'-'),
-        (Some(b':'), Some(b'?')) => (true, b'?'),
-        (Some(b'-'), _) => (false, b'-'),
-        (Some(b'?'), _) => (false, b'?'),
+    let (name, ty, i) = name_and_type(buf, at)?;
+    let placeholder = |fallback, end| Placeholder {
+        name,
+        ty,
+        fallback,
+        start: at,
+        end,
+    };
+    let (when_empty, default) = match (buf.get(i), buf.get(i + 1)) {
+        (Some(b'}'), _) => return Ok(placeholder(None, i + 1)),
+        (Some(b':'), Some(b'-')) => (true, true),
+        (Some(b':'), Some(b'?')) => (true, false),
+        (Some(b'-'), _) => (false, true),
+        (Some(b'?'), _) => (false, false),
         (None, _) => return Err(unterminated(at, name)),
         _ => {
             return Err(Problem::new(
-                op_at,
+                i,
                 format!(
                     "unexpected text after ${{{name}: expected `}}`, `:TYPE`, `:-`, `-`, `:?` or `?`"
                 ),
@@ -319,30 +256,86 @@ pub fn parse_at(
             .into());
         }
     };
-    i += if when_empty { 2 } else { 1 };
-    let text_start = i;
-
-    if kind == b'?' {
+    let text_start = i + if when_empty { 2 } else { 1 };
+    if !default {
         let end = balanced_end(buf, text_start, escapes).ok_or_else(|| unterminated(at, name))?;
-        return Ok(Placeholder {
-            name,
-            ty,
-            fallback: Some(Fallback::Error {
+        let message = &buf[text_start..end];
+        return Ok(placeholder(
+            Some(Fallback::Error {
                 when_empty,
-                message: &buf[text_start..end],
+                message,
             }),
-            start: at,
-            end: end + 1,
-        });
+            end + 1,
+        ));
     }
+    let (text, end) =
+        default_text(buf, text_start, depth, escapes)?.ok_or_else(|| unterminated(at, name))?;
+    let raw = &buf[text_start..end];
+    Ok(placeholder(
+        Some(Fallback::Default {
+            when_empty,
+            text,
+            raw,
+        }),
+        end + 1,
+    ))
+}
 
-    // A default: text with balanced braces, `$${` escapes and nested placeholders.
+/// The name after the `${` at `at`, and the type after it if one is
+/// written; with the offset just past them.
+fn name_and_type(buf: &[u8], at: usize) -> Result<(&str, Option<Type>, usize), Malformed> {
+    let name_start = at + 2;
+    if !buf.get(name_start).is_some_and(|&b| is_name_start(b)) {
+        return Err(Problem::new(
+            at,
+            format!("expected a variable name after ${{ {LITERAL_HINT}"),
+        )
+        .into());
+    }
+    let mut i = name_start;
+    while buf.get(i).is_some_and(|&b| is_name_char(b)) {
+        i += 1;
+    }
+    // The name is ASCII by construction.
+    let name = std::str::from_utf8(&buf[name_start..i]).unwrap_or_default();
+    if buf.get(i) != Some(&b':') || !buf.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()) {
+        return Ok((name, None, i));
+    }
+    let word_start = i + 1;
+    i = word_start;
+    while buf.get(i).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        i += 1;
+    }
+    let word = std::str::from_utf8(&buf[word_start..i]).unwrap_or_default();
+    match Type::from_word(word) {
+        Some(ty) => Ok((name, Some(ty), i)),
+        None => Err(Problem::new(
+            word_start,
+            format!(
+                "unknown type `{word}` for {name}; expected one of {}",
+                Type::WORDS
+            ),
+        )
+        .into()),
+    }
+}
+
+/// A default's text from `from` on, with balanced braces, `$${` escapes and
+/// placeholders of its own, and the offset of the `}` that closes it;
+/// `None` when nothing closes it.
+fn default_text(
+    buf: &[u8],
+    from: usize,
+    depth: usize,
+    escapes: bool,
+) -> Result<Option<(Template<'_>, usize)>, Malformed> {
     let mut parts = Vec::new();
-    let mut piece_start = i;
+    let mut piece_start = from;
     let mut open = 0usize;
+    let mut i = from;
     loop {
         match buf.get(i) {
-            None => return Err(unterminated(at, name)),
+            None => return Ok(None),
             Some(b'\\') if escapes => i += 2,
             Some(b'$') if buf[i..].starts_with(b"$${") => {
                 push_text(&mut parts, &buf[piece_start..i]);
@@ -370,17 +363,7 @@ pub fn parse_at(
         }
     }
     push_text(&mut parts, &buf[piece_start..i]);
-    Ok(Placeholder {
-        name,
-        ty,
-        fallback: Some(Fallback::Default {
-            when_empty,
-            text: Template { parts },
-            raw: &buf[text_start..i],
-        }),
-        start: at,
-        end: i + 1,
-    })
+    Ok(Some((Template { parts }, i)))
 }
 
 /// The offset of the `}` that closes a run starting at `from`, counting braces.
@@ -413,28 +396,6 @@ fn unterminated(at: usize, name: &str) -> Malformed {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_placeholders_are_exactly_name_and_brace() {
-        assert_eq!(plain_at(b"x${PORT}y", 1), Some((&b"PORT"[..], 8)));
-        assert_eq!(plain_at(b"${_a1}", 0), Some((&b"_a1"[..], 6)));
-        for other in [
-            "${PORT:int}",
-            "${PORT:-1}",
-            "${PORT-1}",
-            "${PORT?}",
-            "${1X}",
-            "${}",
-            "${PORT",
-            "$${A}",
-            "$A",
-        ] {
-            assert_eq!(plain_at(other.as_bytes(), 0), None, "{other}");
-        }
-        // Whatever plain_at reads, parse_at reads alike.
-        let p = parse_at(b"${PORT}", 0, 0, true).unwrap();
-        assert_eq!((p.name, p.ty, p.fallback, p.end), ("PORT", None, None, 7));
-    }
 
     fn one(src: &str) -> Placeholder<'_> {
         let mut problems = Vec::new();

@@ -8,61 +8,35 @@
 //! that context back into the bytes it stands for.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::ffi::OsStr;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
 
 use crate::diag::Problem;
+use crate::input::{self, MAX_SECRET};
 use crate::placeholder::{Fallback, Part, Placeholder, Template};
 use crate::types::{Checked, Type};
 
-/// FNV-1a: variable names are short and not chosen by an attacker, so a
-/// simple hash beats the default SipHash for the thousands of lookups a large
-/// template makes.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.start();
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-        }
-        self.0 = h;
-    }
-
-    /// A key's length (hashed before its bytes) in one step, not eight.
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.start() ^ n as u64).wrapping_mul(Fnv::PRIME);
-    }
-}
-
-impl Fnv {
-    const PRIME: u64 = 0x0100_0000_01b3;
-
-    fn start(&self) -> u64 {
-        if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        }
-    }
-}
+/// The most a placeholder's value may hold once its default's own
+/// placeholders are filled in: eight of the largest secrets. Only a default
+/// can make a value this long, by repeating others; it is refused before
+/// the value is built.
+pub const MAX_VALUE: usize = 8 << 20;
 
 /// A snapshot of the environment, taken once so lookups are cheap and stable.
-/// Names are kept as bytes, so that a name read from a template needs no
-/// UTF-8 check to be looked up.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    vars: HashMap<Box<[u8]>, Vec<u8>, BuildHasherDefault<Fnv>>,
+    vars: HashMap<String, Vec<u8>>,
+    /// For each `NAME_FILE` variable that is set and not empty, what its
+    /// file holds, read the first time a placeholder needs it.
+    files: HashMap<String, OnceCell<Result<Vec<u8>, String>>>,
 }
 
 impl Env {
-    /// The environment of this process.
+    /// The environment of this process. Variables whose names are not
+    /// UTF-8 cannot be named by a placeholder and are left out.
     pub fn from_process() -> Self {
         Env::from_pairs(
             std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_vec()))),
@@ -71,27 +45,56 @@ impl Env {
 
     /// An environment holding exactly these variables.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let pairs = pairs.into_iter();
-        let mut vars = HashMap::with_capacity_and_hasher(
-            pairs.size_hint().1.unwrap_or(0),
-            BuildHasherDefault::default(),
-        );
-        vars.extend(pairs.map(|(k, v)| (k.into_bytes().into_boxed_slice(), v)));
-        Env { vars }
+        let vars: HashMap<String, Vec<u8>> = pairs.into_iter().collect();
+        let files = vars
+            .iter()
+            .filter(|(k, v)| k.ends_with("_FILE") && !v.is_empty())
+            .map(|(k, _)| (k.clone(), OnceCell::new()))
+            .collect();
+        Env { vars, files }
     }
 
     /// The value of `name`, if set.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.get_bytes(name.as_bytes())
-    }
-
-    fn get_bytes(&self, name: &[u8]) -> Option<&[u8]> {
         self.vars.get(name).map(Vec::as_slice)
     }
 
-    /// True when `name` or `name_FILE` is set.
+    /// True when `name` is set, or `name_FILE` is set and not empty.
     pub fn provides(&self, name: &str) -> bool {
-        self.get(name).is_some() || self.get(&file_variable(name)).is_some()
+        self.get(name).is_some() || self.files.contains_key(&file_variable(name))
+    }
+
+    /// The value of `name`, or else what the file `name_FILE` names holds,
+    /// with one trailing newline removed. `Ok(None)` when neither is set; an
+    /// empty `name_FILE` counts as unset. The error names the variables and
+    /// says what is wrong with the file, never its path, which may be the
+    /// secret itself put in the wrong variable.
+    pub fn value(&self, name: &str) -> Result<Option<&[u8]>, String> {
+        if let Some(v) = self.get(name) {
+            return Ok(Some(v));
+        }
+        let file_var = file_variable(name);
+        let (Some(cell), Some(path)) = (self.files.get(&file_var), self.get(&file_var)) else {
+            return Ok(None);
+        };
+        let content = cell.get_or_init(|| {
+            let path = Path::new(OsStr::from_bytes(path));
+            match input::read_file(path, MAX_SECRET) {
+                Ok(mut content) => {
+                    if content.last() == Some(&b'\n') {
+                        content.pop();
+                    }
+                    Ok(content)
+                }
+                Err(e) => Err(format!(
+                    "{name} is not set, and {file_var} names a file that cannot be read: {e}"
+                )),
+            }
+        });
+        match content {
+            Ok(v) => Ok(Some(v)),
+            Err(message) => Err(message.clone()),
+        }
     }
 }
 
@@ -164,35 +167,17 @@ fn logical(pieces: &[Piece<'_>], decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
     out
 }
 
-/// Looks values up, remembering what `NAME_FILE` files held.
+/// Looks values up in an environment, with the types given on the command line.
 pub struct Resolver<'e> {
     env: &'e Env,
     types: &'e HashMap<String, Type>,
-    files: HashMap<String, Result<Option<Vec<u8>>, String>>,
 }
 
 impl<'e> Resolver<'e> {
     /// A resolver over `env`, with `types` given on the command line for
     /// placeholders whose template names no type.
     pub fn new(env: &'e Env, types: &'e HashMap<String, Type>) -> Self {
-        Resolver {
-            env,
-            types,
-            files: HashMap::new(),
-        }
-    }
-
-    /// The value of a placeholder that names no type, when the command line
-    /// gives it none either and the variable is set: a value that is written
-    /// as it is, with nothing to check. `None` otherwise, for [`Resolver::resolve`].
-    pub fn plain_value(&self, name: &[u8]) -> Option<&'e [u8]> {
-        if !self.types.is_empty()
-            && std::str::from_utf8(name).is_ok_and(|name| self.types.contains_key(name))
-        {
-            return None;
-        }
-        let env: &'e Env = self.env;
-        env.get_bytes(name)
+        Resolver { env, types }
     }
 
     /// The type of `p`: its own, else one given on the command line.
@@ -204,7 +189,7 @@ impl<'e> Resolver<'e> {
     /// `context_type`. Problems are reported at offsets of the buffer `p` was
     /// found in; `None` means at least one was reported.
     pub fn resolve<'t>(
-        &mut self,
+        &self,
         p: &Placeholder<'t>,
         context_type: Type,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
@@ -214,46 +199,26 @@ impl<'e> Resolver<'e> {
         'e: 't,
     {
         let ty = self.declared_type(p).unwrap_or(context_type);
-        let value = match self.lookup(p.name) {
-            Ok(v) => v,
-            Err(message) => {
-                problems.push(Problem::new(p.start, message));
-                return None;
-            }
-        };
-        let (when_empty, fallback) = match &p.fallback {
-            Some(Fallback::Default { when_empty, .. } | Fallback::Error { when_empty, .. }) => {
-                (*when_empty, p.fallback.as_ref())
-            }
-            None => (false, None),
-        };
-        let pieces = match value {
-            Some(v) if !(v.is_empty() && when_empty) => Pieces::One(Piece::Value(v)),
-            unset_or_empty => {
-                let what = if unset_or_empty.is_some() {
-                    "is empty"
-                } else {
-                    "is not set"
-                };
-                match fallback {
-                    Some(Fallback::Default { text, .. }) => {
-                        Pieces::Many(self.resolve_text(text, decode, problems)?)
-                    }
-                    Some(Fallback::Error { message, .. }) if !message.is_empty() => {
-                        let message = String::from_utf8_lossy(message);
-                        problems.push(Problem::new(
-                            p.start,
-                            format!("{} {what}: {message}", p.name),
-                        ));
-                        return None;
-                    }
-                    _ => {
-                        problems.push(Problem::new(p.start, format!("{} {what}", p.name)));
-                        return None;
-                    }
-                }
-            }
-        };
+        let pieces = self.pieces(p, decode, problems)?;
+        // Only a default can repeat a value; the sum of lengths can only
+        // overflow when the value could not be held anyway.
+        let len = pieces.as_slice().iter().try_fold(0usize, |len, piece| {
+            len.checked_add(match piece {
+                Piece::Template(t) => t.len(),
+                Piece::Value(v) => v.len(),
+            })
+        });
+        if len.is_none_or(|len| len > MAX_VALUE) {
+            problems.push(Problem::new(
+                p.start,
+                format!(
+                    "the value of {} would be longer than {}",
+                    p.name,
+                    input::size(MAX_VALUE as u64)
+                ),
+            ));
+            return None;
+        }
         // Text types take any value: skip building it.
         let checked = if ty.is_text() {
             Ok(Checked::AsIs)
@@ -274,9 +239,54 @@ impl<'e> Resolver<'e> {
         })
     }
 
+    /// The value of `p` from the environment, or else from its fallback: a
+    /// default's text with its own placeholders resolved, or the problem the
+    /// template asks for.
+    fn pieces<'t>(
+        &self,
+        p: &Placeholder<'t>,
+        decode: &dyn Fn(&[u8]) -> Vec<u8>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Pieces<'t>>
+    where
+        'e: 't,
+    {
+        let value = match self.env.value(p.name) {
+            Ok(v) => v,
+            Err(message) => {
+                problems.push(Problem::new(p.start, message));
+                return None;
+            }
+        };
+        let when_empty = match &p.fallback {
+            Some(Fallback::Default { when_empty, .. } | Fallback::Error { when_empty, .. }) => {
+                *when_empty
+            }
+            None => false,
+        };
+        let what = match value {
+            Some(v) if !(v.is_empty() && when_empty) => {
+                return Some(Pieces::One(Piece::Value(Cow::Borrowed(v))));
+            }
+            Some(_) => "is empty",
+            None => "is not set",
+        };
+        let message = match &p.fallback {
+            Some(Fallback::Default { text, .. }) => {
+                return self.resolve_text(text, decode, problems).map(Pieces::Many);
+            }
+            Some(Fallback::Error { message, .. }) if !message.is_empty() => {
+                format!("{} {what}: {}", p.name, String::from_utf8_lossy(message))
+            }
+            _ => format!("{} {what}", p.name),
+        };
+        problems.push(Problem::new(p.start, message));
+        None
+    }
+
     /// Resolves every placeholder of a default's text, reporting all problems.
     fn resolve_text<'t>(
-        &mut self,
+        &self,
         text: &Template<'t>,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
         problems: &mut Vec<Problem>,
@@ -304,38 +314,6 @@ impl<'e> Resolver<'e> {
         }
         ok.then_some(pieces)
     }
-
-    /// The value of `name`, or else the content of the file `name_FILE` names
-    /// with one trailing newline removed. `Ok(None)` when neither is set.
-    fn lookup(&mut self, name: &str) -> Result<Option<Cow<'e, [u8]>>, String> {
-        let env: &'e Env = self.env;
-        if let Some(v) = env.get(name) {
-            return Ok(Some(Cow::Borrowed(v)));
-        }
-        let file_var = file_variable(name);
-        let Some(path) = self.env.get(&file_var) else {
-            return Ok(None);
-        };
-        self.files
-            .entry(file_var)
-            .or_insert_with_key(|file_var| {
-                let path = std::ffi::OsStr::from_bytes(path);
-                match std::fs::read(path) {
-                    Ok(mut content) => {
-                        if content.last() == Some(&b'\n') {
-                            content.pop();
-                        }
-                        Ok(Some(content))
-                    }
-                    Err(e) => Err(format!(
-                        "{name} is not set and {file_var} names a file that cannot be read ({}: {e})",
-                        path.to_string_lossy()
-                    )),
-                }
-            })
-            .clone()
-            .map(|v| v.map(Cow::Owned))
-    }
 }
 
 #[cfg(test)]
@@ -353,7 +331,7 @@ mod tests {
 
     fn run(src: &str, env: &Env) -> Result<Vec<u8>, Vec<Problem>> {
         let types = HashMap::new();
-        let mut resolver = Resolver::new(env, &types);
+        let resolver = Resolver::new(env, &types);
         let mut problems = Vec::new();
         let t = scan(src.as_bytes(), false, &mut problems);
         let p = t.sole_placeholder().unwrap();
@@ -404,6 +382,25 @@ mod tests {
         let e = env(&[("PASS_FILE", "/nonexistent/x")]);
         let problems = run("${PASS}", &e).unwrap_err();
         assert!(problems[0].message.contains("PASS_FILE"));
+        let e = env(&[("PASS_FILE", "")]);
+        assert_eq!(
+            run("${PASS}", &e).unwrap_err()[0].message,
+            "PASS is not set"
+        );
+    }
+
+    #[test]
+    fn a_default_that_repeats_a_value_past_the_limit_is_refused() {
+        let big = "x".repeat(1 << 20);
+        let e = env(&[("A", &big)]);
+        let fits = format!("${{X:-{}}}", "${A}".repeat(8));
+        assert_eq!(run(&fits, &e).unwrap().len(), MAX_VALUE);
+        let over = format!("${{X:-{}}}", "${A}".repeat(9));
+        let problems = run(&over, &e).unwrap_err();
+        assert_eq!(
+            problems[0].message,
+            "the value of X would be longer than 8 MiB"
+        );
     }
 
     #[test]

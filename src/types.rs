@@ -1,5 +1,5 @@
-//! The types of SPEC §3: which values each accepts and the canonical text of
-//! those that become numbers or booleans.
+//! The types a placeholder can name (`${PORT:port}`): which values each
+//! accepts, and the canonical text of those that become numbers or booleans.
 //!
 //! This room knows nothing about files. How a checked value is written into a
 //! charlist, a binary or an argument file belongs to the formats; `term`

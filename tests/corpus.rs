@@ -1,7 +1,8 @@
-//! Real configuration files from public projects (`../shared/corpus`): those
-//! without placeholders come out byte-identical; templates render to what a
-//! real `erl` reads the same as the relx start script's substitution of the
-//! same simple values; files that are not valid configs are reported clearly.
+//! Real configuration files from public projects (the corpus folder, see
+//! [`corpus`]): those without placeholders come out byte-identical; templates
+//! render to what a real `erl` reads the same as the relx start script's
+//! substitution of the same simple values; files that are not valid configs
+//! are reported clearly.
 
 mod common;
 
@@ -244,6 +245,27 @@ const EXPECTED: &[(&str, Kind, Outcome)] = &[
         LikeRelx,
     ),
 ];
+
+/// The corpus folder: `$LAUNCH_CORPUS`, else `../shared/corpus` beside the
+/// project. When it is missing the tests say so and skip, except under
+/// `LAUNCH_REQUIRE_BEAM=1` (CI), where they fail: they must never pass
+/// silently without their data.
+fn corpus() -> Option<PathBuf> {
+    let dir = match std::env::var_os("LAUNCH_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => project().join("../shared/corpus"),
+    };
+    if dir.join("PROVENANCE.tsv").is_file() {
+        return Some(dir);
+    }
+    let reason = format!(
+        "no corpus at {} (set LAUNCH_CORPUS to the folder that holds PROVENANCE.tsv)",
+        dir.display()
+    );
+    assert!(!beam_required(), "LAUNCH_REQUIRE_BEAM=1, but {reason}");
+    eprintln!("skipped: {reason}");
+    None
+}
 
 fn flag(kind: Kind) -> &'static str {
     match kind {

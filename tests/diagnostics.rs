@@ -311,3 +311,108 @@ fn u_fffe_and_u_ffff_are_refused_where_erl_cannot_read_them() {
         r#"[{e, <<"x\x{EF}\x{BF}\x{BF}">>}, {f, [120,65535]}]."#
     );
 }
+
+#[test]
+fn a_dot_followed_by_more_text_is_reported_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a,\"x\"}].junk");
+    let out = run(launch().args(["check", "--sys-config"]).arg(&sys));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "sys.config:1:10: the `.` that ends the term must be followed by white space, \
+             a comment or the end of the file"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("found `.`"), "{err}");
+}
+
+/// erl refuses a reserved word where an atom stands (`{a, end}`), so a term
+/// value that is one is refused too, without quoting the value.
+#[test]
+fn a_reserved_word_as_a_term_value_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a, ${V}}, {b, ${W:term}}].");
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .env("V", "end")
+        .env("W", "{ok, receive}"));
+    assert_eq!(code(&out), 78, "{}", String::from_utf8_lossy(&out.stdout));
+    let err = stderr(&out);
+    assert_eq!(err.matches("is not Erlang term text").count(), 2, "{err}");
+    assert!(!err.contains("end") && !err.contains("receive"), "{err}");
+}
+
+/// A careless operator sets `DB_PASSWORD_FILE` to the password itself.
+#[test]
+fn the_path_in_a_name_file_variable_never_appears_in_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a, <<\"${DB_PASSWORD}\">>}].");
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&sys)
+        .env("DB_PASSWORD_FILE", "hunter2"));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "DB_PASSWORD is not set, and DB_PASSWORD_FILE names a file that cannot be read"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn an_empty_name_file_variable_counts_as_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{a, \"${A:-d}\"}, {b, \"${B}\"}].",
+    );
+    let out = run(launch()
+        .args(["render", "--stdout", "--sys-config"])
+        .arg(&sys)
+        .env("A_FILE", "")
+        .env("B_FILE", ""));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(err.contains("sys.config:1:23: B is not set\n"), "{err}");
+    assert!(err.contains("1 problem in 1 file"), "{err}");
+    let out = run(launch()
+        .args(["vars", "--json", "--sys-config"])
+        .arg(&sys)
+        .env("B_FILE", ""));
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(vars[1]["set"], false);
+}
+
+#[test]
+fn an_unreadable_template_does_not_hide_the_problems_of_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = write(dir.path(), "vm.args", "-name ${NODE}\n");
+    let text = write(dir.path(), "app.env", "A=${A}\n");
+    let out = run(launch()
+        .args([
+            "check",
+            "--sys-config",
+            "/nonexistent/sys.config",
+            "--vm-args",
+        ])
+        .arg(&args)
+        .arg("--file")
+        .arg(&text));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(
+        err.contains("launch: /nonexistent/sys.config: cannot read the template"),
+        "{err}"
+    );
+    assert!(err.contains("vm.args:1:7: NODE is not set"), "{err}");
+    assert!(err.contains("app.env:1:3: A is not set"), "{err}");
+    assert!(err.contains("3 problems in 3 files"), "{err}");
+}

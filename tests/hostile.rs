@@ -1,7 +1,8 @@
 //! Hostile input: huge templates, many placeholders, long lines, deep
 //! nesting, NUL bytes, invalid UTF-8, CRLF, a BOM, unterminated constructs,
-//! huge values, a huge environment. Each gives a clear error or an exact
-//! result, within a generous bound, and the template is unchanged after.
+//! huge values, a huge environment, FIFOs and devices where files belong.
+//! Each gives a clear error or an exact result, within a generous bound, and
+//! the template is unchanged after.
 
 mod common;
 
@@ -36,7 +37,7 @@ fn render(dir: &Path, template: &[u8], vars: &[(&str, &[u8])]) -> Output {
 }
 
 #[test]
-fn a_50_mb_template_with_100000_placeholders_renders_exactly() {
+fn a_15_mb_template_with_300000_placeholders_renders_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let line = |i: usize| {
         format!(
@@ -46,14 +47,15 @@ fn a_50_mb_template_with_100000_placeholders_renders_exactly() {
     let mut template = String::from("[\n");
     let mut expected = String::from("[\n");
     let mut i = 0;
-    while template.len() < 50_000_000 {
+    // Just under the limit of 16 MiB.
+    while template.len() < 15_000_000 {
         template.push_str(&line(i));
         expected.push_str(&line(i).replace("${V}", "v\\\"").replace("${W}", "\\x{FF}"));
         i += 1;
     }
     template.push_str("  last\n].\n");
     expected.push_str("  last\n].\n");
-    assert!(i * 2 > 100_000);
+    assert!(i * 2 > 300_000);
     let out = render(
         dir.path(),
         template.as_bytes(),
@@ -218,4 +220,212 @@ fn ten_thousand_environment_variables() {
         String::from_utf8(out.stdout).unwrap(),
         "[{a, \"value 9999\"}, {b, \"value 0\"}]."
     );
+}
+
+/// How mix writes a sys.config: all on one line. Turning 100,000 offsets on
+/// that line into columns must not count from the line's start each time.
+#[test]
+fn check_and_vars_locate_100000_placeholders_on_one_line_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries: Vec<String> = (0..100_000)
+        .map(|i| format!("{{k{i},<<\"${{V{i}}}\">>}}"))
+        .collect();
+    let text = format!("[{}].", entries.join(","));
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, &text).unwrap();
+    // The last placeholder, its column counted from 1 (the line is ASCII).
+    let last = format!("sys.config:1:{}", text.find("${V99999}").unwrap() + 1);
+    for (mode, expected) in [(&["check"][..], 78), (&["vars", "--json"][..], 0)] {
+        let started = Instant::now();
+        let out = launch()
+            .args(mode)
+            .arg("--sys-config")
+            .arg(&src)
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let mode = mode[0];
+        assert_eq!(code(&out), expected, "{mode}");
+        let said = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        assert!(
+            String::from_utf8_lossy(&said).contains(&last),
+            "{mode}: {last}"
+        );
+        assert!(took < Duration::from_secs(20), "{mode} took {took:?}");
+    }
+}
+
+/// Runs `cmd`, killing it when it runs longer than a bound only a hang
+/// exceeds; `None` then.
+fn run_bounded(cmd: &mut Command) -> Option<Output> {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_fifo_or_a_device_as_name_file_or_template_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, "[{a, <<\"${S}\">>}].").unwrap();
+    for secret in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let out = run_bounded(
+            launch()
+                .args(["check", "--sys-config"])
+                .arg(&src)
+                .env("S_FILE", secret),
+        )
+        .unwrap_or_else(|| panic!("S_FILE={} hangs", secret.display()));
+        assert_eq!(code(&out), 78, "S_FILE={}", secret.display());
+        assert!(
+            stderr(&out).contains(
+                "sys.config:1:9: S is not set, and S_FILE names a file that cannot be read: \
+                 it is not a regular file"
+            ),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = run_bounded(launch().args(["check", "--sys-config"]).arg(&fifo))
+        .expect("a FIFO as the template hangs");
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains(&format!(
+            "{}: cannot read the template: it is not a regular file",
+            fifo.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_name_file_over_1_mib_is_refused_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, "[{a, <<\"${S}\">>}].").unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, vec![b'x'; (1 << 20) + 1]).unwrap();
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&src)
+        .env("S_FILE", &secret));
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains(
+            "S is not set, and S_FILE names a file that cannot be read: it is larger than 1 MiB"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Exactly 1 MiB is a value.
+    std::fs::write(&secret, vec![b'x'; 1 << 20]).unwrap();
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&src)
+        .env("S_FILE", &secret));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn a_template_over_16_mib_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("sys.config");
+    let file = std::fs::File::create(&src).unwrap();
+    file.set_len((16 << 20) + 1).unwrap();
+    let out = run(launch().args(["check", "--sys-config"]).arg(&src));
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains("sys.config: cannot read the template: it is larger than 16 MiB"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// 700 placeholders of a value of 100 KB would make a file of 70 MB.
+#[test]
+fn an_output_over_64_mib_stops_at_the_placeholder_that_crossed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = "v".repeat(100_000);
+    for (name, template) in [
+        (
+            "sys.config",
+            format!("[{}<<>>].", "<<\"${V}\">>,\n".repeat(700)),
+        ),
+        ("vm.args", "-x ${V}\n".repeat(700)),
+        ("app.env", "${V}\n".repeat(700)),
+    ] {
+        let src = dir.path().join(name);
+        std::fs::write(&src, &template).unwrap();
+        let out = run(launch()
+            .args(["render", "--file"])
+            .arg(&src)
+            .arg("--out-dir")
+            .arg(dir.path().join("out"))
+            .env("V", &value));
+        assert_eq!(code(&out), 78, "{name}");
+        // 64 MiB is 671.09 values of 100 KB: the 672nd crosses it.
+        let at = if name == "app.env" { "672:1" } else { "672:4" };
+        assert!(
+            stderr(&out).contains(&format!(
+                "{name}:{at}: the rendered file would be larger than 64 MiB"
+            )),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("out").join(name).exists());
+    }
+}
+
+/// How mix writes strings, repeating a secret of 1 MiB: each binary would
+/// be built whole before it is written, so the limit is checked as it grows,
+/// and the first binary to pass it ends the file's rendering.
+#[test]
+fn binaries_written_as_bytes_stop_at_the_limit_while_they_are_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let spelled = "36,123,86,125,".repeat(70);
+    let binary = format!("<<{}32>>", spelled);
+    let src = dir.path().join("sys.config");
+    std::fs::write(&src, format!("[{}].", vec![binary; 50].join(",\n"))).unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, vec![b'x'; 1 << 20]).unwrap();
+    let out = run_bounded(
+        launch()
+            .args(["check", "--sys-config"])
+            .arg(&src)
+            .env("V_FILE", &secret),
+    )
+    .expect("stops in time");
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    // After the `[` before it, the 64th value of 1 MiB crosses 64 MiB; each
+    // is spelled in 14 bytes, the first at column 4.
+    assert!(
+        err.contains(&format!(
+            "sys.config:1:{}: the rendered file would be larger than 64 MiB",
+            4 + 63 * 14
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("larger than 64 MiB").count(), 1, "{err}");
 }

@@ -21,10 +21,13 @@ fuzz_target!(|data: &[u8]| {
     ]);
     let types = HashMap::new();
     for format in [Format::Erlang, Format::Args, Format::Text] {
-        let mut resolver = Resolver::new(&env, &types);
-        match format.render(data, &mut resolver) {
+        let resolver = Resolver::new(&env, &types);
+        match format.render(data, &resolver) {
             Ok(out) if format == Format::Erlang => {
-                assert!(check_output(&out).is_ok(), "a rendered file that does not parse");
+                assert!(
+                    check_output(&out.bytes).is_ok(),
+                    "a rendered file that does not parse"
+                );
             }
             Ok(_) => {}
             Err(problems) => assert!(problems.iter().all(|p| p.at <= data.len())),

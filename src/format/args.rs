@@ -4,10 +4,13 @@
 //! runs to the end of the line; a backslash takes the next byte literally;
 //! `"..."` and `'...'` quote a region in which nothing is special but the
 //! closing quote. A value is escaped so that it stays exactly one piece of one
-//! argument wherever its placeholder stands.
+//! argument wherever its placeholder stands, and a value that would begin an
+//! argument with `-` or `+` is refused: erl reads that argument as a flag
+//! even when it is quoted (`-myflag "-extra"` leaves `-myflag` without a value
+//! and starts the plain arguments).
 
 use crate::diag::Problem;
-use crate::format::Found;
+use crate::format::{Listing, Rendering, over_limit};
 use crate::placeholder::{Malformed, Placeholder, Template, parse_at};
 use crate::resolve::{Piece, Resolver};
 use crate::types::{Checked, Type};
@@ -26,7 +29,24 @@ enum Quoting {
 /// A part of an argument file: text copied as it is, or a placeholder.
 enum Chunk<'a> {
     Text(&'a [u8]),
-    Placeholder(Placeholder<'a>, Quoting),
+    Placeholder(Slot<'a>),
+}
+
+/// A placeholder and where it stands.
+struct Slot<'a> {
+    p: Placeholder<'a>,
+    quoting: Quoting,
+    /// Where the argument it stands in begins: placeholders of one argument
+    /// share it.
+    argument: usize,
+    /// Nothing but quotes and placeholders stands before it in its
+    /// argument: its value may begin the argument.
+    leading: bool,
+}
+
+/// Whitespace that separates arguments, as erl's `isspace`.
+fn is_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0B
 }
 
 /// Splits an argument file into text and placeholders, skipping comments.
@@ -34,6 +54,8 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
     let mut parts = Vec::new();
     let mut quoting = Quoting::Bare;
     let mut text_start = 0;
+    let mut argument = 0;
+    let mut leading = true;
     let mut i = 0;
     while i < src.len() {
         let b = src[i];
@@ -44,7 +66,15 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
                 }
                 continue;
             }
-            (Quoting::Bare, b'\\') => i += 2,
+            (Quoting::Bare, b) if is_space(b) => {
+                i += 1;
+                argument = i;
+                leading = true;
+            }
+            (Quoting::Bare, b'\\') => {
+                i += 2;
+                leading = false;
+            }
             (Quoting::Bare, b'"') => {
                 quoting = Quoting::Double;
                 i += 1;
@@ -62,13 +92,19 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
                 parts.push(Chunk::Text(&src[i + 1..i + 3]));
                 i += 3;
                 text_start = i;
+                leading = false;
             }
             (_, b'$') if src[i..].starts_with(b"${") => match parse_at(src, i, 0, false) {
                 Ok(p) => {
                     parts.push(Chunk::Text(&src[text_start..i]));
                     i = p.end;
                     text_start = i;
-                    parts.push(Chunk::Placeholder(p, quoting));
+                    parts.push(Chunk::Placeholder(Slot {
+                        p,
+                        quoting,
+                        argument,
+                        leading,
+                    }));
                 }
                 Err(Malformed {
                     problem,
@@ -78,7 +114,10 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
                     i = if swallows_rest { src.len() } else { i + 2 };
                 }
             },
-            _ => i += 1,
+            _ => {
+                i += 1;
+                leading = false;
+            }
         }
     }
     parts.push(Chunk::Text(&src[text_start.min(src.len())..]));
@@ -86,58 +125,116 @@ fn scan<'a>(src: &'a [u8], problems: &mut Vec<Problem>) -> Vec<Chunk<'a>> {
 }
 
 /// Renders an argument file.
-pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Problem>> {
     let mut problems = Vec::new();
     let parts = scan(src, &mut problems);
     let mut out = Vec::with_capacity(src.len());
-    let identity = |b: &[u8]| b.to_vec();
+    let mut placeholders = 0;
+    // The argument of the last placeholder that stood at the start of one,
+    // and whether its value or those before it wrote anything there.
+    let mut before: Option<(usize, bool)> = None;
     for part in &parts {
-        let (p, quoting) = match part {
-            Chunk::Text(t) => {
-                out.extend_from_slice(t);
-                continue;
-            }
-            Chunk::Placeholder(p, q) => (p, *q),
-        };
-        let Some(r) = resolver.resolve(p, Type::String, &identity, &mut problems) else {
-            continue;
-        };
-        if let Checked::Canonical(c) = &r.checked {
-            out.extend_from_slice(c.as_bytes());
-            continue;
-        }
-        if r.ty == Type::Term
-            && let Err(why) = crate::format::erlang::parse::check_term_run(&r.logical(&identity))
-        {
-            problems.push(Problem::new(
-                p.start,
-                format!("{} is not Erlang term text: {why}", p.name),
-            ));
-            continue;
-        }
-        let value = r.logical(&identity);
-        if value.iter().any(|&b| b < b' ' || b == 0x7F) {
-            problems.push(Problem::new(
-                p.start,
-                format!(
-                    "{} holds a line break or another control character, which an argument file cannot carry",
-                    p.name
-                ),
-            ));
-            continue;
-        }
-        for piece in r.pieces.as_slice() {
-            match piece {
-                Piece::Template(t) => out.extend_from_slice(t),
-                Piece::Value(v) => escape(v, quoting, &mut out),
+        match part {
+            Chunk::Text(t) => out.extend_from_slice(t),
+            Chunk::Placeholder(slot) => {
+                placeholders += slot.p.count();
+                let written = matches!(before, Some((a, true)) if a == slot.argument);
+                let begins = slot.leading && !written;
+                let wrote = write_placeholder(slot, begins, resolver, &mut out, &mut problems);
+                if slot.leading {
+                    before = Some((slot.argument, written || wrote));
+                }
+                if over_limit(out.len(), slot.p.start, &mut problems) {
+                    break;
+                }
             }
         }
     }
     if problems.is_empty() {
-        Ok(out)
+        Ok(Rendering {
+            bytes: out,
+            top_strings: Vec::new(),
+            placeholders,
+        })
     } else {
         Err(problems)
     }
+}
+
+/// Writes the value of a placeholder, escaped for where it stands, or
+/// reports why it cannot be written. When it `begins` an argument, a value
+/// that would start it with `-` or `+` is refused: erl reads such an
+/// argument as a flag, quoted or not. Returns whether anything of the
+/// argument was written (quotes do not count), or a problem reported.
+fn write_placeholder(
+    slot: &Slot<'_>,
+    begins: bool,
+    resolver: &Resolver<'_>,
+    out: &mut Vec<u8>,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let p = &slot.p;
+    let identity = |b: &[u8]| b.to_vec();
+    let Some(r) = resolver.resolve(p, Type::String, &identity, problems) else {
+        return true;
+    };
+    let flag_like = |v: &[u8]| matches!(v.first(), Some(b'-' | b'+'));
+    let starts_flag = match &r.checked {
+        Checked::Canonical(c) => flag_like(c.as_bytes()),
+        // The first piece that writes anything decides: a default is the
+        // template's own text, as if it were written in its place.
+        Checked::AsIs => r
+            .pieces
+            .as_slice()
+            .iter()
+            .find(|piece| match piece {
+                Piece::Template(t) => !t.is_empty(),
+                Piece::Value(v) => !v.is_empty(),
+            })
+            .is_some_and(|piece| matches!(piece, Piece::Value(v) if flag_like(v))),
+    };
+    if begins && starts_flag {
+        problems.push(Problem::new(
+            p.start,
+            format!(
+                "{} would begin an argument with `-` or `+`, which erl reads as a flag, \
+                 quoted or not",
+                p.name
+            ),
+        ));
+        return true;
+    }
+    if let Checked::Canonical(c) = &r.checked {
+        out.extend_from_slice(c.as_bytes());
+        return true;
+    }
+    let value = r.logical(&identity);
+    if r.ty == Type::Term
+        && let Err(why) = crate::format::erlang::parse::check_term_run(&value)
+    {
+        problems.push(Problem::new(
+            p.start,
+            format!("{} is not Erlang term text: {why}", p.name),
+        ));
+        return true;
+    }
+    if value.iter().any(|&b| b < b' ' || b == 0x7F) {
+        problems.push(Problem::new(
+            p.start,
+            format!(
+                "{} holds a line break or another control character, which an argument file cannot carry",
+                p.name
+            ),
+        ));
+        return true;
+    }
+    for piece in r.pieces.as_slice() {
+        match piece {
+            Piece::Template(t) => out.extend_from_slice(t),
+            Piece::Value(v) => escape(v, slot.quoting, out),
+        }
+    }
+    !value.is_empty()
 }
 
 /// Writes `value` so that erl reads it back exactly, as part of one argument.
@@ -176,12 +273,12 @@ fn escape(value: &[u8], quoting: Quoting, out: &mut Vec<u8>) {
 }
 
 /// Every placeholder of an argument file.
-pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+pub fn list(src: &[u8]) -> Result<Listing, Vec<Problem>> {
     let mut problems = Vec::new();
     let parts = scan(src, &mut problems);
     let mut found = Vec::new();
     for part in parts {
-        if let Chunk::Placeholder(p, _) = part {
+        if let Chunk::Placeholder(Slot { p, .. }) = part {
             let template = Template {
                 parts: vec![crate::placeholder::Part::Placeholder(p)],
             };
@@ -189,7 +286,10 @@ pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
         }
     }
     if problems.is_empty() {
-        Ok(found)
+        Ok(Listing {
+            found,
+            top_strings: Vec::new(),
+        })
     } else {
         Err(problems)
     }
@@ -204,8 +304,8 @@ mod tests {
     fn render_with(src: &str, value: &[u8]) -> Result<String, Vec<Problem>> {
         let env = Env::from_pairs([("V".to_string(), value.to_vec())]);
         let types = HashMap::new();
-        let mut r = Resolver::new(&env, &types);
-        render(src.as_bytes(), &mut r).map(|b| String::from_utf8(b).unwrap())
+        let r = Resolver::new(&env, &types);
+        render(src.as_bytes(), &r).map(|r| String::from_utf8(r.bytes).unwrap())
     }
 
     #[test]

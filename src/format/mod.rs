@@ -1,11 +1,13 @@
-//! The formats of SPEC §3, chosen by a template's name: Erlang term files,
-//! argument files and plain text. Each renders a template with a resolver and
-//! lists its placeholders; none of them reads or writes files.
+//! The formats a template can have, chosen by its name: Erlang term files
+//! (`*.config`, `*.config.src`), argument files (`vm.args`, `vm.args.src`,
+//! `*.args`) and plain text (anything else). Each renders a template with a
+//! resolver and lists its placeholders; none of them reads or writes files.
 
 pub mod args;
 pub mod erlang;
 pub mod text;
 
+use std::ops::Range;
 use std::path::Path;
 
 use crate::diag::Problem;
@@ -13,54 +15,26 @@ use crate::placeholder::{Fallback, Part, Template};
 use crate::resolve::Resolver;
 use crate::types::Type;
 
-/// Appends `bytes` to `out`. Rendering appends thousands of short pieces
-/// (the text between sites, runs of a value between escapes); a call to
-/// memcpy for each costs more than the copy itself (musl's memcpy starts a
-/// `rep movs` for any size), so pieces up to 128 bytes are copied in
-/// fixed-size blocks, which compile to plain loads and stores. A piece that
-/// does not fill its last block ends with one more block that overlaps the
-/// one before it: the overlap is taken back off first.
-#[inline]
-pub fn append(out: &mut Vec<u8>, bytes: &[u8]) {
-    let n = bytes.len();
-    if n > 128 {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    out.reserve(n);
-    if n >= 16 {
-        let (blocks, rest) = bytes.as_chunks::<16>();
-        for block in blocks {
-            out.extend_from_slice(block);
-        }
-        if !rest.is_empty() {
-            overlap_last::<16>(out, bytes);
-        }
-    } else if n >= 8 {
-        out.extend_from_slice(&bytes[..8]);
-        overlap_last::<8>(out, bytes);
-    } else if n >= 4 {
-        out.extend_from_slice(&bytes[..4]);
-        overlap_last::<4>(out, bytes);
-    } else {
-        for &b in bytes {
-            out.push(b);
-        }
-    }
-}
+/// The most a rendered file may hold. Real ones hold kilobytes; the limit
+/// is there so that a template that repeats a large value stops with a
+/// problem, not when memory runs out.
+pub const MAX_OUTPUT: usize = 64 << 20;
 
-/// Writes the last `N` bytes of `bytes` (at least `N` long), of which `out`
-/// already ends with all but the last `bytes.len() % N`.
-#[inline(always)]
-fn overlap_last<const N: usize>(out: &mut Vec<u8>, bytes: &[u8]) {
-    let tail = bytes.len() % N;
-    if tail == 0 {
-        return;
+/// True when an output of `len` bytes has grown past [`MAX_OUTPUT`], and
+/// then the problem is reported at `at`, the placeholder that was written
+/// last: rendering that file stops there.
+pub fn over_limit(len: usize, at: usize, problems: &mut Vec<Problem>) -> bool {
+    let over = len > MAX_OUTPUT;
+    if over {
+        problems.push(Problem::new(
+            at,
+            format!(
+                "the rendered file would be larger than {}",
+                crate::input::size(MAX_OUTPUT as u64)
+            ),
+        ));
     }
-    out.truncate(out.len() - (N - tail));
-    if let Some(last) = bytes.last_chunk::<N>() {
-        out.extend_from_slice(last);
-    }
+    over
 }
 
 /// How a template is read and how values are written into it.
@@ -91,8 +65,8 @@ impl Format {
         }
     }
 
-    /// Renders `src`; every problem found, or the rendered bytes.
-    pub fn render(self, src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+    /// Renders `src`: every problem found, or the rendered bytes.
+    pub fn render(self, src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Problem>> {
         match self {
             Format::Erlang => erlang::render(src, resolver),
             Format::Args => args::render(src, resolver),
@@ -100,14 +74,51 @@ impl Format {
         }
     }
 
-    /// Every placeholder in `src`, nested ones included, in order of position.
-    pub fn placeholders(self, src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+    /// Lists the placeholders of `src` without resolving them.
+    pub fn list(self, src: &[u8]) -> Result<Listing, Vec<Problem>> {
         match self {
-            Format::Erlang => erlang::placeholders(src),
-            Format::Args => args::placeholders(src),
-            Format::Text => text::placeholders(src),
+            Format::Erlang => erlang::list(src),
+            Format::Args => args::list(src),
+            Format::Text => text::list(src),
         }
     }
+}
+
+/// A rendered template.
+#[derive(Debug)]
+pub struct Rendering {
+    /// The rendered bytes.
+    pub bytes: Vec<u8>,
+    /// In an Erlang term file, the strings of its top-level list.
+    pub top_strings: Vec<TopString>,
+    /// How many placeholders the template holds, those in defaults included.
+    pub placeholders: usize,
+}
+
+/// A template's placeholders, found without values.
+#[derive(Debug)]
+pub struct Listing {
+    /// Every placeholder, nested ones included, in order of position.
+    pub found: Vec<Found>,
+    /// In an Erlang term file, the strings of its top-level list whose text
+    /// holds no placeholder: a name built from placeholders is known only
+    /// when rendering.
+    pub top_strings: Vec<TopString>,
+}
+
+/// A string standing alone in the top-level list of an Erlang term file: in
+/// a sys.config, the name of another config file to include.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopString {
+    /// Where the literal starts in the template.
+    pub at: usize,
+    /// The name it stands for.
+    pub name: String,
+    /// True when the name was built from placeholders, and so from values
+    /// that messages must not show.
+    pub from_values: bool,
+    /// Its span, quotes included, in the rendered bytes; `None` in a listing.
+    pub rendered: Option<Range<usize>>,
 }
 
 /// A placeholder as `vars` reports it.
@@ -157,17 +168,6 @@ pub fn collect(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn append_copies_every_length_exactly() {
-        let source: Vec<u8> = (0..=255).collect();
-        for len in 0..=200 {
-            let mut out = b"head".to_vec();
-            append(&mut out, &source[7..7 + len]);
-            assert_eq!(&out[..4], b"head");
-            assert_eq!(&out[4..], &source[7..7 + len], "length {len}");
-        }
-    }
 
     #[test]
     fn format_follows_the_name() {

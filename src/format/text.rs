@@ -1,13 +1,13 @@
 //! Plain text templates: `${...}` expanded with no escaping at all.
 
 use crate::diag::Problem;
-use crate::format::Found;
+use crate::format::{Listing, Rendering, over_limit};
 use crate::placeholder::{Part, scan};
 use crate::resolve::{Piece, Resolver};
 use crate::types::{Checked, Type};
 
 /// Renders a text template.
-pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Problem>> {
     let mut problems = Vec::new();
     let template = scan(src, false, &mut problems);
     let mut out = Vec::with_capacity(src.len());
@@ -29,24 +29,34 @@ pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Pr
                         }
                     }
                 }
+                if over_limit(out.len(), p.start, &mut problems) {
+                    break;
+                }
             }
         }
     }
     if problems.is_empty() {
-        Ok(out)
+        Ok(Rendering {
+            bytes: out,
+            top_strings: Vec::new(),
+            placeholders: template.count(),
+        })
     } else {
         Err(problems)
     }
 }
 
 /// Every placeholder of a text template.
-pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
+pub fn list(src: &[u8]) -> Result<Listing, Vec<Problem>> {
     let mut problems = Vec::new();
     let template = scan(src, false, &mut problems);
     let mut found = Vec::new();
     crate::format::collect(&template, Type::String, &|at| at, &mut found);
     if problems.is_empty() {
-        Ok(found)
+        Ok(Listing {
+            found,
+            top_strings: Vec::new(),
+        })
     } else {
         Err(problems)
     }
@@ -62,8 +72,8 @@ mod tests {
     fn values_are_inserted_as_they_are() {
         let env = Env::from_pairs([("A".to_string(), b"'\"\\ ${B}".to_vec())]);
         let types = HashMap::new();
-        let mut r = Resolver::new(&env, &types);
-        let out = render(b"x=${A} $${A} ${P:port:-80}", &mut r).unwrap();
+        let r = Resolver::new(&env, &types);
+        let out = render(b"x=${A} $${A} ${P:port:-80}", &r).unwrap().bytes;
         assert_eq!(out, b"x='\"\\ ${B} ${A} 80");
     }
 }

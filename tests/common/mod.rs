@@ -64,19 +64,8 @@ pub fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpus`, when it is there.
-pub fn corpus() -> Option<PathBuf> {
-    let dir = project().join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/corpus is not beside the project");
-        None
-    }
-}
-
-/// True when tests that need Erlang must fail rather than skip.
-fn beam_required() -> bool {
+/// True when tests that need Erlang (or data CI has) must fail rather than skip.
+pub fn beam_required() -> bool {
     std::env::var("LAUNCH_REQUIRE_BEAM").as_deref() == Ok("1")
 }
 

@@ -7,9 +7,6 @@
 //! placeholder. Reading decodes the escapes of a literal's source text; the
 //! resolver uses it to type-check defaults written inside literals.
 
-use crate::bytes;
-use crate::format::append;
-
 /// Appends `text` as the inside of a charlist (`quote` `"`) or quoted atom (`'`).
 pub fn escape_chars(text: &str, quote: u8, out: &mut Vec<u8>) {
     // A byte outside printable ASCII starts a character: one escape for it.
@@ -35,7 +32,7 @@ fn escape(bytes: &[u8], quote: u8, out: &mut Vec<u8>, code_at: impl Fn(usize) ->
     let mut i = 0;
     while i < bytes.len() {
         let run = plain_run(bytes, i, quote);
-        append(out, &bytes[i..run]);
+        out.extend_from_slice(&bytes[i..run]);
         i = run;
         let Some(&b) = bytes.get(i) else { break };
         match b {
@@ -58,22 +55,12 @@ fn escape(bytes: &[u8], quote: u8, out: &mut Vec<u8>, code_at: impl Fn(usize) ->
 }
 
 /// Where the run of [`PLAIN`] bytes other than `quote` that starts at `i`
-/// ends: at a byte with its high bit set, below a space, DEL, `\\`, `$` or
-/// `quote`.
+/// ends.
 fn plain_run(text: &[u8], i: usize, quote: u8) -> usize {
-    bytes::find(
-        text,
-        i,
-        |w| {
-            bytes::high(w)
-                | bytes::below(w, b' ')
-                | bytes::equal(w, 0x7F)
-                | bytes::equal(w, b'\\')
-                | bytes::equal(w, b'$')
-                | bytes::equal(w, quote)
-        },
-        |b| !PLAIN[b as usize] || b == quote,
-    )
+    text[i..]
+        .iter()
+        .position(|&b| !PLAIN[b as usize] || b == quote)
+        .map_or(text.len(), |k| i + k)
 }
 
 /// Printable ASCII that stands for itself in any Erlang literal: everything
@@ -193,36 +180,6 @@ pub fn decode_utf8(src: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_run_stops_at_the_first_byte_to_escape_wherever_it_is() {
-        // Every length up to three words, every position of the stop, every
-        // byte as the stop, and fillers that trip naive word tests around it.
-        for len in 0..24 {
-            for at in 0..=len {
-                for stop in 0..=255u8 {
-                    for filler in [b'a', b' ', b'~', b'!'] {
-                        let mut src = vec![filler; len];
-                        if at < len {
-                            src[at] = stop;
-                        }
-                        for quote in [b'"', b'\'', b'a'] {
-                            for from in [0, at.min(len) / 2, at.min(len)] {
-                                let naive = (from..len)
-                                    .find(|&k| !PLAIN[src[k] as usize] || src[k] == quote)
-                                    .unwrap_or(len);
-                                assert_eq!(
-                                    plain_run(&src, from, quote),
-                                    naive,
-                                    "{src:?} from {from}"
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 
     fn chars(text: &str) -> String {
         let mut out = Vec::new();

@@ -5,7 +5,6 @@
 //! needs. Whitespace and comments are skipped here; the spans between tokens
 //! are copied verbatim by whoever writes the output.
 
-use crate::bytes;
 use crate::placeholder;
 
 /// What a token is.
@@ -88,8 +87,6 @@ pub struct Token {
     pub start: usize,
     /// Offset just past its last byte.
     pub end: usize,
-    /// For strings and quoted atoms: the text holds `${` (maybe a placeholder).
-    pub marked: bool,
 }
 
 /// A lexical error: where, and what.
@@ -106,9 +103,7 @@ pub struct Lexer<'s> {
     src: &'s [u8],
     pos: usize,
     placeholders: bool,
-    /// Set while reading a quoted token that holds `${`.
-    marked: bool,
-    /// Why the last token is [`Kind::Error`].
+    /// Why the lexer gives [`Kind::Error`] tokens.
     error: Option<LexError>,
 }
 
@@ -116,12 +111,15 @@ impl<'s> Lexer<'s> {
     /// A lexer over `src`. With `placeholders`, a bare `${NAME...}` is one
     /// [`Kind::Placeholder`] token; without (for rendered output), it is Erlang.
     pub fn new(src: &'s [u8], placeholders: bool) -> Self {
+        let error = src.starts_with(b"\xEF\xBB\xBF").then_some(LexError {
+            at: 0,
+            message: "the file starts with a byte-order mark, which erl cannot read; save it without one",
+        });
         Lexer {
             src,
             pos: 0,
             placeholders,
-            marked: false,
-            error: None,
+            error,
         }
     }
 
@@ -131,136 +129,110 @@ impl<'s> Lexer<'s> {
     }
 
     /// The next token, skipping whitespace and comments; a [`Kind::Error`]
-    /// token where the text is not Erlang, and from there on.
-    ///
-    /// This is the hot loop of rendering: the position stays in a local, and
-    /// the common one-byte tokens are decided in the first match. Inlined
-    /// into the parser's one `advance`, and infallible, so that no result is
-    /// passed along per token.
-    #[inline(always)]
+    /// token where the text is not Erlang, and from there on. The parser
+    /// reports an error token where it stands, so the lexer itself never
+    /// fails.
     pub fn next_token(&mut self) -> Token {
-        match self.lex() {
-            Ok(t) => t,
-            Err(e) => self.fail(e),
-        }
-    }
-
-    #[cold]
-    fn fail(&mut self, e: LexError) -> Token {
-        let at = e.at;
-        self.error = Some(e);
-        self.pos = self.src.len();
-        Token {
-            kind: Kind::Error,
-            start: at,
-            end: at,
-            marked: false,
-        }
-    }
-
-    #[inline(always)]
-    fn lex(&mut self) -> Result<Token, LexError> {
-        let src = self.src;
-        let mut i = self.pos;
-        let b = loop {
-            let Some(&b) = src.get(i) else {
-                self.pos = i;
-                if let Some(e) = &self.error {
-                    return Err(e.clone());
-                }
-                return Ok(Token {
-                    kind: Kind::End,
-                    start: i,
-                    end: i,
-                    marked: false,
-                });
+        if let Some(e) = &self.error {
+            return Token {
+                kind: Kind::Error,
+                start: e.at,
+                end: e.at,
             };
-            if is_blank(b) {
-                i += 1;
-            } else if b == b'%' {
-                i = src[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(src.len(), |k| i + k);
-            } else {
-                break b;
+        }
+        match self.lex() {
+            Ok(token) => token,
+            Err(e) => {
+                let at = e.at;
+                self.error = Some(e);
+                Token {
+                    kind: Kind::Error,
+                    start: at,
+                    end: at,
+                }
             }
-        };
-        let start = i;
-        let one = |p| (Kind::Punct(p), start + 1);
-        let (kind, end) = match b {
-            b'a'..=b'z' => (Kind::Atom, name_end(src, i + 1)),
-            b'A'..=b'Z' | b'_' => (Kind::Variable, name_end(src, i + 1)),
-            b'{' => one(Punct::LBrace),
-            b'}' => one(Punct::RBrace),
-            b'[' => one(Punct::LBracket),
-            b']' => one(Punct::RBracket),
-            b',' => one(Punct::Comma),
-            b'(' => one(Punct::LParen),
-            b')' => one(Punct::RParen),
-            b'|' => one(Punct::Bar),
-            b'#' => one(Punct::Hash),
-            b':' => one(Punct::Colon),
-            b'/' => one(Punct::Slash),
-            b'-' => one(Punct::Minus),
-            b'+' => one(Punct::Plus),
-            b'<' if src.get(i + 1) == Some(&b'<') => (Kind::Punct(Punct::LtLt), start + 2),
-            b'>' if src.get(i + 1) == Some(&b'>') => (Kind::Punct(Punct::GtGt), start + 2),
-            b'=' if src.get(i + 1) == Some(&b'>') => (Kind::Punct(Punct::Arrow), start + 2),
-            // A plain decimal integer; one with a base, a `_` or a fraction
-            // is read by `number`.
-            b'0'..=b'9' if !matches!(src.get(digits_end(src, i + 1)), Some(b'#' | b'.' | b'_')) => {
-                (Kind::Integer, digits_end(src, i + 1))
-            }
-            b'"' => {
-                self.pos = i;
-                let kind = self.quoted(b'"', Kind::String, "string is not closed")?;
-                (kind, self.pos)
-            }
-            _ => {
-                self.pos = i;
-                let kind = self.rare(b, start)?;
-                (kind, self.pos)
-            }
-        };
-        self.pos = end;
-        Ok(Token {
-            kind,
-            start,
-            end,
-            marked: std::mem::take(&mut self.marked),
-        })
+        }
     }
 
-    /// The tokens that are not a name, a string or one byte of punctuation.
-    fn rare(&mut self, b: u8, start: usize) -> Result<Kind, LexError> {
-        Ok(match b {
+    /// One token from the current position. The match is the one table of
+    /// what each first byte starts.
+    fn lex(&mut self) -> Result<Token, LexError> {
+        self.skip_blanks_and_comments();
+        let start = self.pos;
+        let Some(&b) = self.src.get(start) else {
+            return Ok(Token {
+                kind: Kind::End,
+                start,
+                end: start,
+            });
+        };
+        let next = self.src.get(start + 1).copied();
+        let kind = match b {
+            b'a'..=b'z' => self.name(Kind::Atom),
+            b'A'..=b'Z' | b'_' => self.name(Kind::Variable),
             b'0'..=b'9' => self.number()?,
+            b'"' => self.quoted(b'"', Kind::String, "string is not closed")?,
             b'\'' => self.quoted(b'\'', Kind::QuotedAtom, "quoted atom is not closed")?,
             b'$' => self.dollar()?,
-            b'.' => {
-                self.pos += 1;
-                match self.src.get(self.pos) {
-                    None | Some(b'%') => Kind::Dot,
-                    Some(&c) if is_blank(c) => Kind::Dot,
-                    _ => Kind::Punct(Punct::Other),
-                }
-            }
+            b'.' => self.dot(),
+            b'{' => self.punct(Punct::LBrace, 1),
+            b'}' => self.punct(Punct::RBrace, 1),
+            b'[' => self.punct(Punct::LBracket, 1),
+            b']' => self.punct(Punct::RBracket, 1),
+            b',' => self.punct(Punct::Comma, 1),
+            b'(' => self.punct(Punct::LParen, 1),
+            b')' => self.punct(Punct::RParen, 1),
+            b'<' if next == Some(b'<') => self.punct(Punct::LtLt, 2),
+            b'>' if next == Some(b'>') => self.punct(Punct::GtGt, 2),
+            b'=' if next == Some(b'>') => self.punct(Punct::Arrow, 2),
+            b'|' => self.punct(Punct::Bar, 1),
+            b'#' => self.punct(Punct::Hash, 1),
+            b':' => self.punct(Punct::Colon, 1),
+            b'/' => self.punct(Punct::Slash, 1),
+            b'-' => self.punct(Punct::Minus, 1),
+            b'+' => self.punct(Punct::Plus, 1),
             0xC3 => match self.latin1_letter(start) {
                 Some(true) => self.name(Kind::Variable),
                 Some(false) => self.name(Kind::Atom),
-                None => Kind::Punct(self.punct()?),
+                None => return Err(unexpected(start)),
             },
-            _ => Kind::Punct(self.punct()?),
+            b if b.is_ascii_punctuation() => self.punct(Punct::Other, 1),
+            _ => return Err(unexpected(start)),
+        };
+        Ok(Token {
+            kind,
+            start,
+            end: self.pos,
         })
     }
 
-    /// Latin-1 letters written in UTF-8 (`C3 80`..`C3 BF`): `Some(true)` for
-    /// upper case, `Some(false)` for lower case, `None` for `×`, `÷` or other bytes.
-    fn latin1_letter(&self, at: usize) -> Option<bool> {
-        if self.src.get(at) != Some(&0xC3) {
-            return None;
+    fn skip_blanks_and_comments(&mut self) {
+        while let Some(&b) = self.src.get(self.pos) {
+            if is_blank(b) {
+                self.pos += 1;
+            } else if b == b'%' {
+                self.pos = find(self.src, self.pos, |c| c == b'\n');
+            } else {
+                return;
+            }
         }
+    }
+
+    /// A `.` ends the term when white space, a comment or the end of the file
+    /// follows it; otherwise it is an operator.
+    fn dot(&mut self) -> Kind {
+        self.pos += 1;
+        match self.src.get(self.pos) {
+            None | Some(b'%') => Kind::Dot,
+            Some(&c) if is_blank(c) => Kind::Dot,
+            _ => Kind::Punct(Punct::Other),
+        }
+    }
+
+    /// Latin-1 letters written in UTF-8 (`C3 80`..`C3 BF`) after the `C3` at
+    /// `at`: `Some(true)` for upper case, `Some(false)` for lower case, `None`
+    /// for `×`, `÷` or other bytes.
+    fn latin1_letter(&self, at: usize) -> Option<bool> {
         match self.src.get(at + 1)? {
             0x97 | 0xB7 => None,
             0x80..=0x9E => Some(true),
@@ -335,12 +307,11 @@ impl<'s> Lexer<'s> {
     }
 
     fn quoted(&mut self, quote: u8, kind: Kind, unclosed: &'static str) -> Result<Kind, LexError> {
-        let src = self.src;
         let start = self.pos;
         let mut i = start + 1;
         loop {
-            i = find_stop(src, i, quote);
-            match src.get(i) {
+            i = find(self.src, i, |b| b == quote || b == b'\\');
+            match self.src.get(i) {
                 None => {
                     return Err(LexError {
                         at: start,
@@ -348,10 +319,6 @@ impl<'s> Lexer<'s> {
                     });
                 }
                 Some(b'\\') => i += 2,
-                Some(b'$') => {
-                    self.marked |= src.get(i + 1) == Some(&b'{');
-                    i += 1;
-                }
                 Some(_) => {
                     self.pos = i + 1;
                     return Ok(kind);
@@ -414,10 +381,11 @@ impl<'s> Lexer<'s> {
         match self.src.get(self.pos) {
             None => return Err(incomplete),
             Some(b'x') if self.src.get(self.pos + 1) == Some(&b'{') => {
-                match self.src[self.pos..].iter().position(|&c| c == b'}') {
-                    Some(k) => self.pos += k + 1,
-                    None => return Err(incomplete),
+                self.pos = find(self.src, self.pos, |c| c == b'}');
+                if self.pos == self.src.len() {
+                    return Err(incomplete);
                 }
+                self.pos += 1;
             }
             Some(b'x') => {
                 self.pos += 1;
@@ -446,73 +414,37 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    fn punct(&mut self) -> Result<Punct, LexError> {
-        if self.pos == 0 && self.src.starts_with(b"\xEF\xBB\xBF") {
-            return Err(LexError {
-                at: 0,
-                message: "the file starts with a byte-order mark, which erl cannot read; save it without one",
-            });
-        }
-        let next = self.src.get(self.pos + 1).copied();
-        let (p, len) = match self.src[self.pos] {
-            b'{' => (Punct::LBrace, 1),
-            b'}' => (Punct::RBrace, 1),
-            b'[' => (Punct::LBracket, 1),
-            b']' => (Punct::RBracket, 1),
-            b',' => (Punct::Comma, 1),
-            b'(' => (Punct::LParen, 1),
-            b')' => (Punct::RParen, 1),
-            b'<' if next == Some(b'<') => (Punct::LtLt, 2),
-            b'>' if next == Some(b'>') => (Punct::GtGt, 2),
-            b'=' if next == Some(b'>') => (Punct::Arrow, 2),
-            b'|' => (Punct::Bar, 1),
-            b'#' => (Punct::Hash, 1),
-            b':' => (Punct::Colon, 1),
-            b'/' => (Punct::Slash, 1),
-            b'-' => (Punct::Minus, 1),
-            b'+' => (Punct::Plus, 1),
-            c if c.is_ascii_punctuation() => (Punct::Other, 1),
-            _ => {
-                return Err(LexError {
-                    at: self.pos,
-                    message: "unexpected character",
-                });
-            }
-        };
+    /// Punctuation of `len` bytes.
+    fn punct(&mut self, p: Punct, len: usize) -> Kind {
         self.pos += len;
-        Ok(p)
+        Kind::Punct(p)
     }
 }
 
-/// The offset of the first `quote`, `\\` or `$` in `src` from `i` on, or the
-/// length of `src`: the bytes that end a run of plain text inside a quoted
-/// token.
-fn find_stop(src: &[u8], i: usize, quote: u8) -> usize {
-    bytes::find(
-        src,
-        i,
-        |w| bytes::equal(w, quote) | bytes::equal(w, b'\\') | bytes::equal(w, b'$'),
-        |b| b == quote || b == b'\\' || b == b'$',
-    )
+/// A byte no token starts with.
+fn unexpected(at: usize) -> LexError {
+    LexError {
+        at,
+        message: "unexpected character",
+    }
 }
 
-/// Bytes that continue an atom or variable name.
-const NAME_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'@';
-        b += 1;
-    }
-    table
-};
+/// The offset of the first byte from `from` on for which `stop` holds, or
+/// the length of `src` (also when `from` is past it).
+fn find(src: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> usize {
+    let from = from.min(src.len());
+    src[from..]
+        .iter()
+        .position(|&b| stop(b))
+        .map_or(src.len(), |k| from + k)
+}
 
-/// Where a name that continues at `i` ends.
+/// Where a name that continues at `i` ends: ASCII letters, digits, `_` and
+/// `@`, and Latin-1 letters written in UTF-8.
 fn name_end(src: &[u8], mut i: usize) -> usize {
     loop {
         match src.get(i) {
-            Some(&c) if NAME_BYTE[c as usize] => i += 1,
+            Some(&c) if c.is_ascii_alphanumeric() || c == b'_' || c == b'@' => i += 1,
             Some(0xC3)
                 if matches!(
                     src.get(i + 1),
@@ -524,14 +456,6 @@ fn name_end(src: &[u8], mut i: usize) -> usize {
             _ => return i,
         }
     }
-}
-
-/// Where a run of decimal digits that continues at `i` ends.
-fn digits_end(src: &[u8], mut i: usize) -> usize {
-    while src.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    i
 }
 
 /// Whitespace as the Erlang scanner sees it: every control character and space.
@@ -553,37 +477,6 @@ fn utf8_len(src: &[u8], at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn find_stop_finds_the_first_stop_byte_wherever_it_is() {
-        // Every length up to three words, every position of the stop, and
-        // bytes that trip a naive zero-byte test (0x00, 0x01, 0x80, 0xFF)
-        // around it.
-        for len in 0..24 {
-            for at in 0..=len {
-                for stop in [b'"', b'\\', b'$', b'\''] {
-                    for filler in [b'a', 0x00, 0x01, 0x80, 0xFF, b'#', b'%'] {
-                        let mut src = vec![filler; len];
-                        if at < len {
-                            src[at] = stop;
-                        }
-                        for quote in [b'"', b'\''] {
-                            for from in 0..=at.min(len) {
-                                let naive = (from..len)
-                                    .find(|&k| matches!(src[k], b'\\' | b'$') || src[k] == quote)
-                                    .unwrap_or(len);
-                                assert_eq!(
-                                    find_stop(&src, from, quote),
-                                    naive,
-                                    "{src:?} from {from} quote {quote}"
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 
     fn kinds(src: &str) -> Vec<Kind> {
         let mut lx = Lexer::new(src.as_bytes(), true);

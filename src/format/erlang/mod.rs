@@ -1,9 +1,9 @@
 //! Erlang term files (sys.config and the files it includes): lexer, parser,
-//! escaping and rendering. See SPEC §3.
+//! escaping and rendering.
 
 pub mod escape;
 pub mod lexer;
 pub mod parse;
 pub mod render;
 
-pub use render::{placeholders, render, render_with_top_strings, top_strings};
+pub use render::{list, render};

@@ -2,10 +2,11 @@
 //! in it where placeholders may stand.
 //!
 //! The parser checks what `file:consult` would accept for a sys.config and, on
-//! the way, records [`Site`]s: literals that hold `${`, byte lists and integer
-//! lists that spell a placeholder (as `mix release` writes strings), and bare
-//! placeholders. It builds no tree; the renderer only needs the sites, in
-//! source order, and copies everything else verbatim.
+//! the way, hands [`Site`]s to a sink as each is complete, in source order:
+//! literals that hold `${`, byte lists and integer lists that spell a
+//! placeholder (as `mix release` writes strings), bare placeholders, and the
+//! strings of the top-level list. It builds no tree; the renderer only needs
+//! the sites, and copies everything else verbatim.
 
 use std::ops::Range;
 
@@ -77,43 +78,82 @@ pub enum Site {
     },
 }
 
-/// Parses a whole template and returns its sites.
 /// Parses a whole template, handing each site to `sink` as soon as it is
 /// complete, in source order; nothing is kept, so memory does not grow with
 /// the number of placeholders. On an error, the sites before it were handed out.
 pub fn parse_template(src: &[u8], sink: &mut dyn FnMut(Site)) -> Result<(), Problem> {
-    let mut p = Parser::new(src, Mode::Template, sink);
-    p.file()
+    Parser::new(src, Mode::Template, sink).file()
 }
 
 /// Checks that rendered output is still one term ending in `.`. The error
 /// never describes the text it found, which may be a value.
 pub fn check_output(src: &[u8]) -> Result<(), Problem> {
-    let mut ignore = |_| {};
-    let mut p = Parser::new(src, Mode::Output, &mut ignore);
-    p.file()
+    Parser::new(src, Mode::Output, &mut |_| {}).file()
 }
 
 /// Checks that `src` is Erlang term text whose brackets balance: one term, or
 /// several separated by commas, with no comment and nothing else. The message
 /// never describes the text.
 pub fn check_term_run(src: &[u8]) -> Result<(), String> {
-    let fail = |e: Problem| e.message;
-    let mut ignore = |_| {};
-    let mut p = Parser::new(src, Mode::Output, &mut ignore);
     if has_comment(src) {
         return Err("it holds a `%` comment, which would hide the text after it".into());
     }
+    let mut ignore = |_| {};
+    let mut p = Parser::new(src, Mode::Output, &mut ignore);
     loop {
-        if p.term().is_none() {
-            return Err(p.failure.take().map_or_else(String::new, fail));
-        }
+        p.term().map_err(|e| e.message)?;
         match p.tok.kind {
             Kind::Punct(Punct::Comma) => p.advance(),
             Kind::End => return Ok(()),
-            _ => return Err(fail(p.error("`,` or the end after a term"))),
-        };
+            _ => return Err(p.error("`,` or the end after a term").message),
+        }
     }
+}
+
+/// When a template does not parse, the markup of another template tool
+/// outside strings and comments, up to the offset of the syntax error:
+/// `{{name}}` (mustache, as rebar overlays write) or `@NAME@` (autoconf).
+/// Such a file was written for that tool, and the problem says so.
+pub fn foreign_markup(src: &[u8], until: usize) -> Option<Problem> {
+    let mut lx = Lexer::new(src, true);
+    loop {
+        let t = lx.next_token();
+        if t.start > until || matches!(t.kind, Kind::End | Kind::Error) {
+            return None;
+        }
+        if let Some(len) = markup_len(&src[t.start..]) {
+            let markup = String::from_utf8_lossy(&src[t.start..t.start + len]);
+            return Some(Problem::new(
+                t.start,
+                format!(
+                    "`{markup}` looks like the markup of another template tool; \
+                     launch fills ${{NAME}} placeholders only"
+                ),
+            ));
+        }
+    }
+}
+
+/// The length of `{{name}}` or `@NAME@` at the start of `text`.
+fn markup_len(text: &[u8]) -> Option<usize> {
+    let name_len = |from: usize| {
+        text[from..]
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            .count()
+    };
+    if text.starts_with(b"{{") {
+        let blank = |from: usize| text[from..].iter().take_while(|&&b| b == b' ').count();
+        let start = 2 + blank(2);
+        let end = start + name_len(start);
+        let end = end + blank(end);
+        return (end > start && text[end..].starts_with(b"}}")).then_some(end + 2);
+    }
+    if text.starts_with(b"@") {
+        let end = 1 + name_len(1);
+        return (end > 1 && text.get(end) == Some(&b'@')).then_some(end + 1);
+    }
+    None
 }
 
 /// True when `src` holds a `%` outside strings and quoted atoms.
@@ -141,6 +181,7 @@ enum Mode {
 }
 
 /// What a term turned out to be, for the lists and binaries around it.
+#[derive(Clone, Copy)]
 enum Shape {
     /// A plain decimal integer (a candidate character or byte).
     Small(u32),
@@ -155,14 +196,42 @@ enum Frame {
     Map {
         value: bool,
     },
-    /// `codes`: the characters so far while every element is a plain integer;
-    /// `at`: where the current element starts; `tail`: after `|`.
-    List {
-        open: usize,
-        codes: Option<(String, Vec<usize>)>,
-        tail: bool,
-        at: usize,
-    },
+    List(List),
+}
+
+/// A list being read.
+struct List {
+    /// Where its `[` is.
+    open: usize,
+    /// The characters so far, with the offset each came from, while every
+    /// element is a plain integer.
+    codes: Option<(String, Vec<usize>)>,
+    /// After `|`: only the tail and `]` may follow.
+    tail: bool,
+    /// Where the current element starts.
+    at: usize,
+}
+
+/// What follows an element of a container.
+enum Step {
+    /// Another element.
+    Element,
+    /// The container closed; its closing token ends here.
+    Close(usize),
+}
+
+/// One segment of a binary, as the binary needs to know it.
+struct Segment {
+    /// Where it starts.
+    start: usize,
+    /// Its value when it is a plain byte: an integer 0..=255 with no size or type.
+    byte: Option<u8>,
+    /// It is one string literal (not several joined).
+    lone_string: bool,
+    /// It has no size and no type but a UTF one.
+    plain: bool,
+    /// Its type is utf8, utf16 or utf32.
+    utf: bool,
 }
 
 struct Parser<'s, 'k> {
@@ -172,33 +241,12 @@ struct Parser<'s, 'k> {
     mode: Mode,
     /// Sites found but not yet complete (a string that may be followed by
     /// another, a binary not yet closed).
-    sites: Vec<Site>,
+    pending: Vec<Site>,
     sink: &'k mut dyn FnMut(Site),
-    /// Whether the last run of adjacent strings was a single literal.
-    lone_string: bool,
-    /// The first problem found. The rules return `None` once there is one,
-    /// which keeps their results small enough to come back in registers.
-    failure: Option<Problem>,
-}
-
-const fn letters(set: &[u8]) -> u32 {
-    let mut mask = 0;
-    let mut i = 0;
-    while i < set.len() {
-        mask |= 1 << (set[i] - b'a');
-        i += 1;
-    }
-    mask
 }
 
 /// Words the Erlang parser reserves; an atom spelled so must be quoted.
 fn is_reserved(word: &[u8]) -> bool {
-    // Most atoms start with a letter no reserved word starts with.
-    const FIRST: u32 = letters(b"abcdefilnortwx");
-    let first = word.first().map_or(0, |&b| b.wrapping_sub(b'a'));
-    if first >= 26 || FIRST & (1 << first) == 0 {
-        return false;
-    }
     matches!(
         word,
         b"after"
@@ -240,34 +288,18 @@ impl<'s, 'k> Parser<'s, 'k> {
             lx,
             tok,
             mode,
-            sites: Vec::new(),
+            pending: Vec::new(),
             sink,
-            lone_string: false,
-            failure: None,
         }
     }
 
     /// Moves to the next token. A lexical error is a [`Kind::Error`] token,
     /// which no rule accepts: [`Parser::error`] reports it where it stands.
-    /// Not inlined: the lexer is inlined here, once, rather than at each of
-    /// the parser's calls (which made `term` 40 KB of code).
-    #[inline(never)]
     fn advance(&mut self) {
         self.tok = self.lx.next_token();
     }
 
-    /// The current token's span and whether it holds `${`, moving past it.
-    /// Read field by field, as the lexer stored them: copying the whole
-    /// token just after it was stored costs a failed store-to-load forward.
-    #[inline(always)]
-    fn take_text(&mut self) -> (Range<usize>, bool) {
-        let taken = (self.tok.start..self.tok.end, self.tok.marked);
-        self.advance();
-        taken
-    }
-
     /// The current token, moving past it.
-    #[inline(always)]
     fn take(&mut self) -> Token {
         let t = self.tok;
         self.advance();
@@ -276,13 +308,6 @@ impl<'s, 'k> Parser<'s, 'k> {
 
     fn text(&self, t: Token) -> &'s [u8] {
         &self.src[t.start..t.end]
-    }
-
-    /// Records `problem` (unless one came first) and gives up.
-    #[cold]
-    fn fail<T>(&mut self, problem: Problem) -> Option<T> {
-        self.failure.get_or_insert(problem);
-        None
     }
 
     /// The problem at the current token, which is not what was `expected`; or
@@ -322,11 +347,11 @@ impl<'s, 'k> Parser<'s, 'k> {
         }
     }
 
-    fn expect(&mut self, kind: Kind, expected: &str) -> Option<Token> {
+    fn expect(&mut self, kind: Kind, expected: &str) -> Result<Token, Problem> {
         if self.tok.kind == kind {
-            Some(self.take())
+            Ok(self.take())
         } else {
-            self.fail(self.error(expected))
+            Err(self.error(expected))
         }
     }
 
@@ -337,179 +362,151 @@ impl<'s, 'k> Parser<'s, 'k> {
                 "the file holds no term; a config file is one term ending in `.`",
             ));
         }
-        if self.term().is_none() {
-            return Err(self.failure.take().unwrap_or_else(|| self.error("a term")));
+        self.term()?;
+        match self.tok.kind {
+            Kind::Dot => self.advance(),
+            // A `.` right before more text is an operator, not the end.
+            Kind::Punct(Punct::Other) if self.text(self.tok) == b"." => {
+                return Err(Problem::new(
+                    self.tok.start,
+                    "the `.` that ends the term must be followed by white space, \
+                     a comment or the end of the file",
+                ));
+            }
+            _ => return Err(self.error("`.` after the term")),
         }
-        if self.tok.kind != Kind::Dot {
-            return Err(self.error("`.` after the term"));
-        }
-        self.advance();
-        if self.tok.kind == Kind::Error {
-            return Err(self.error("the end of the file"));
-        }
-        if self.tok.kind != Kind::End {
-            return Err(Problem::new(
+        match self.tok.kind {
+            Kind::End => Ok(()),
+            Kind::Error => Err(self.error("the end of the file")),
+            _ => Err(Problem::new(
                 self.tok.start,
                 "a config file is exactly one term ending in `.`, but more follows",
-            ));
+            )),
         }
-        Ok(())
     }
 
     /// One term. Containers are tracked on an explicit stack rather than by
     /// recursion, so nesting is bounded by memory, not by the thread's stack.
-    fn term(&mut self) -> Option<Shape> {
+    fn term(&mut self) -> Result<Shape, Problem> {
         let mut stack: Vec<Frame> = Vec::new();
         loop {
-            // The start of a term: open a container, or read a whole simple term.
-            let mut shape = match self.tok.kind {
-                Kind::Punct(Punct::LBrace) => {
-                    self.advance();
-                    if self.tok.kind != Kind::Punct(Punct::RBrace) {
-                        stack.push(Frame::Tuple);
-                        continue;
-                    }
-                    self.advance();
-                    Shape::Other
-                }
-                Kind::Punct(Punct::LBracket) => {
-                    let open = self.take();
-                    if self.tok.kind != Kind::Punct(Punct::RBracket) {
-                        stack.push(Frame::List {
-                            open: open.start,
-                            codes: Some((String::new(), Vec::new())),
-                            tail: false,
-                            at: self.tok.start,
-                        });
-                        continue;
-                    }
-                    self.advance();
-                    Shape::Other
-                }
-                Kind::Punct(Punct::Hash) => {
-                    self.advance();
-                    self.expect(Kind::Punct(Punct::LBrace), "`{` after `#` (a map)")?;
-                    if self.tok.kind != Kind::Punct(Punct::RBrace) {
-                        stack.push(Frame::Map { value: false });
-                        continue;
-                    }
-                    self.advance();
-                    Shape::Other
-                }
-                _ => {
-                    // Field by field, as in `take_text`.
-                    let (kind, start, end) = (self.tok.kind, self.tok.start, self.tok.end);
-                    let top_list = stack.len() == 1 && matches!(stack[0], Frame::List { .. });
-                    let shape = self.simple_term()?;
-                    if top_list && kind == Kind::String && self.lone_string {
-                        self.sites.insert(0, Site::TopString { span: start..end });
-                    }
-                    self.flush();
-                    shape
-                }
+            let Some(mut shape) = self.start_term(&mut stack)? else {
+                // A container opened: its first element comes next.
+                continue;
             };
             // The end of a term: carry on in the container around it, closing
             // as many containers as end here.
             loop {
                 let Some(frame) = stack.last_mut() else {
-                    return Some(shape);
+                    return Ok(shape);
                 };
-                match frame {
-                    Frame::Tuple => match self.tok.kind {
-                        Kind::Punct(Punct::Comma) => {
-                            self.advance();
-                            break;
+                match self.after_element(frame, shape)? {
+                    Step::Element => break,
+                    Step::Close(end) => {
+                        if let Some(Frame::List(list)) = stack.pop() {
+                            self.codes_site(list.open..end, list.codes);
                         }
-                        Kind::Punct(Punct::RBrace) => {
-                            self.advance();
-                            stack.pop();
-                        }
-                        _ => return self.fail(self.error("`,` or `}` in a tuple")),
-                    },
-                    Frame::Map { value } => match (self.tok.kind, *value) {
-                        (Kind::Punct(Punct::Arrow), false) => {
-                            *value = true;
-                            self.advance();
-                            break;
-                        }
-                        (_, false) => return self.fail(self.error("`=>` in a map")),
-                        (Kind::Punct(Punct::Comma), true) => {
-                            *value = false;
-                            self.advance();
-                            break;
-                        }
-                        (Kind::Punct(Punct::RBrace), true) => {
-                            self.advance();
-                            stack.pop();
-                        }
-                        _ => return self.fail(self.error("`,` or `}` in a map")),
-                    },
-                    Frame::List {
-                        open,
-                        codes,
-                        tail,
-                        at,
-                    } => {
-                        // Characters seen so far, while every element is a plain integer.
-                        let element = std::mem::take(codes);
-                        *codes = match (element, &shape, *tail) {
-                            (Some((mut text, mut origins)), Shape::Small(n), false) => {
-                                char::from_u32(*n).map(|c| {
-                                    text.push(c);
-                                    origins.resize(text.len(), *at);
-                                    (text, origins)
-                                })
-                            }
-                            _ => None,
-                        };
-                        match (self.tok.kind, *tail) {
-                            (Kind::Punct(Punct::Comma), false) => {
-                                self.advance();
-                                *at = self.tok.start;
-                                break;
-                            }
-                            (Kind::Punct(Punct::Bar), false) => {
-                                self.advance();
-                                *tail = true;
-                                *codes = None;
-                                break;
-                            }
-                            (Kind::Punct(Punct::RBracket), _) => {
-                                let open = *open;
-                                let codes = std::mem::take(codes);
-                                let close = self.take();
-                                stack.pop();
-                                self.codes_site(open..close.end, codes);
-                            }
-                            (_, false) => {
-                                return self.fail(self.error("`,`, `|` or `]` in a list"));
-                            }
-                            (_, true) => {
-                                return self.fail(self.error("`]` after the tail of a list"));
-                            }
-                        }
+                        shape = Shape::Other;
                     }
                 }
-                shape = Shape::Other;
             }
         }
     }
 
-    /// Hands the complete sites to the sink. Called after every simple term,
-    /// and most have none.
-    #[inline(always)]
-    fn flush(&mut self) {
-        if !self.sites.is_empty() {
-            self.hand_out();
+    /// Reads the start of a term: a whole term when it is simple or an empty
+    /// container, else opens the container on `stack` and returns `None`.
+    fn start_term(&mut self, stack: &mut Vec<Frame>) -> Result<Option<Shape>, Problem> {
+        let (opened, close) = match self.tok.kind {
+            Kind::Punct(Punct::LBrace) => {
+                self.advance();
+                (Frame::Tuple, Punct::RBrace)
+            }
+            Kind::Punct(Punct::LBracket) => {
+                let open = self.take().start;
+                let list = List {
+                    open,
+                    codes: Some((String::new(), Vec::new())),
+                    tail: false,
+                    at: self.tok.start,
+                };
+                (Frame::List(list), Punct::RBracket)
+            }
+            Kind::Punct(Punct::Hash) => {
+                self.advance();
+                self.expect(Kind::Punct(Punct::LBrace), "`{` after `#` (a map)")?;
+                (Frame::Map { value: false }, Punct::RBrace)
+            }
+            _ => {
+                let in_top_list = matches!(stack.as_slice(), [Frame::List(_)]);
+                let shape = self.simple_term(in_top_list)?;
+                self.hand_out();
+                return Ok(Some(shape));
+            }
+        };
+        if self.tok.kind == Kind::Punct(close) {
+            self.advance();
+            return Ok(Some(Shape::Other));
+        }
+        stack.push(opened);
+        Ok(None)
+    }
+
+    /// After an element of `frame`, whose shape is `shape`: a separator, or
+    /// the container's end.
+    fn after_element(&mut self, frame: &mut Frame, shape: Shape) -> Result<Step, Problem> {
+        let kind = self.tok.kind;
+        match frame {
+            Frame::Tuple => match kind {
+                Kind::Punct(Punct::Comma) => {
+                    self.advance();
+                    Ok(Step::Element)
+                }
+                Kind::Punct(Punct::RBrace) => Ok(Step::Close(self.take().end)),
+                _ => Err(self.error("`,` or `}` in a tuple")),
+            },
+            Frame::Map { value } => match (kind, *value) {
+                (Kind::Punct(Punct::Arrow), false) | (Kind::Punct(Punct::Comma), true) => {
+                    *value = !*value;
+                    self.advance();
+                    Ok(Step::Element)
+                }
+                (_, false) => Err(self.error("`=>` in a map")),
+                (Kind::Punct(Punct::RBrace), true) => Ok(Step::Close(self.take().end)),
+                (_, true) => Err(self.error("`,` or `}` in a map")),
+            },
+            Frame::List(list) => {
+                list.codes = match (list.codes.take(), shape, list.tail) {
+                    (Some((mut text, mut origins)), Shape::Small(n), false) => char::from_u32(n)
+                        .map(|c| {
+                            text.push(c);
+                            origins.resize(text.len(), list.at);
+                            (text, origins)
+                        }),
+                    _ => None,
+                };
+                match (kind, list.tail) {
+                    (Kind::Punct(Punct::Comma), false) => {
+                        self.advance();
+                        list.at = self.tok.start;
+                        Ok(Step::Element)
+                    }
+                    (Kind::Punct(Punct::Bar), false) => {
+                        self.advance();
+                        list.tail = true;
+                        list.codes = None;
+                        Ok(Step::Element)
+                    }
+                    (Kind::Punct(Punct::RBracket), _) => Ok(Step::Close(self.take().end)),
+                    (_, false) => Err(self.error("`,`, `|` or `]` in a list")),
+                    (_, true) => Err(self.error("`]` after the tail of a list")),
+                }
+            }
         }
     }
 
+    /// Hands the complete sites to the sink.
     fn hand_out(&mut self) {
-        if self.mode == Mode::Output {
-            self.sites.clear();
-            return;
-        }
-        for site in self.sites.drain(..) {
+        for site in self.pending.drain(..) {
             (self.sink)(site);
         }
     }
@@ -520,128 +517,115 @@ impl<'s, 'k> Parser<'s, 'k> {
             && self.mode == Mode::Template
             && has_placeholder(text.as_bytes())
         {
-            self.sites.push(Site::Codes {
+            self.pending.push(Site::Codes {
                 span,
                 text: text.into_bytes(),
                 origins,
             });
-            self.flush();
+            self.hand_out();
         }
     }
 
-    /// A term that is not a tuple, list or map.
-    fn simple_term(&mut self) -> Option<Shape> {
-        // Field by field, as in `take_text`.
-        let (start, end) = (self.tok.start, self.tok.end);
-        match self.tok.kind {
-            Kind::Atom => {
-                let word = &self.src[start..end];
-                if word == b"fun" {
-                    self.advance();
-                    return self.external_fun();
-                }
-                if self.mode == Mode::Template && is_reserved(word) {
-                    return self.fail(Problem::new(
-                        start,
-                        format!(
-                            "`{}` is a reserved word; quote it to use it as an atom",
-                            String::from_utf8_lossy(word)
-                        ),
-                    ));
-                }
+    /// A term that is not a tuple, list or map. A lone string in the
+    /// top-level list is also recorded as a [`Site::TopString`].
+    fn simple_term(&mut self, in_top_list: bool) -> Result<Shape, Problem> {
+        let t = self.tok;
+        let span = t.start..t.end;
+        match t.kind {
+            Kind::Atom if self.text(t) == b"fun" => {
                 self.advance();
-                Some(Shape::Other)
+                self.external_fun()?;
             }
-            Kind::QuotedAtom => {
-                let marked = self.tok.marked;
-                self.advance();
-                self.text_site(start..end, marked, Context::Atom, Some(start..end));
-                Some(Shape::Other)
-            }
-            Kind::String => {
-                self.strings(Context::Charlist)?;
-                Some(Shape::Other)
-            }
+            Kind::Atom if is_reserved(self.text(t)) => return Err(self.reserved(t)),
+            Kind::Atom | Kind::Char | Kind::Float => self.advance(),
             Kind::Integer => {
                 self.advance();
-                Some(small(&self.src[start..end]).map_or(Shape::Other, Shape::Small))
+                return Ok(small(self.text(t)).map_or(Shape::Other, Shape::Small));
             }
-            Kind::Char | Kind::Float => {
+            Kind::QuotedAtom => {
                 self.advance();
-                Some(Shape::Other)
+                self.text_site(t, Context::Atom, Some(span));
+            }
+            Kind::String => {
+                let first_site = self.pending.len();
+                let lone = self.strings(Context::Charlist) == 1;
+                if in_top_list && lone && self.mode == Mode::Template {
+                    self.pending.insert(first_site, Site::TopString { span });
+                }
             }
             Kind::Placeholder => {
                 self.advance();
-                self.sites.push(Site::Bare { span: start..end });
-                Some(Shape::Other)
+                self.pending.push(Site::Bare { span });
             }
             Kind::EscapedDollar => {
                 self.advance();
-                self.sites.push(Site::Escape { span: start..end });
-                Some(Shape::Other)
+                self.pending.push(Site::Escape { span });
             }
             Kind::Punct(Punct::Minus | Punct::Plus) => {
                 self.advance();
-                match self.tok.kind {
-                    Kind::Integer | Kind::Float => {
-                        self.advance();
-                        Some(Shape::Other)
-                    }
-                    _ => self.fail(self.error("a number after the sign")),
+                if !matches!(self.tok.kind, Kind::Integer | Kind::Float) {
+                    return Err(self.error("a number after the sign"));
                 }
+                self.advance();
             }
-            Kind::Punct(Punct::LtLt) => {
-                self.binary()?;
-                Some(Shape::Other)
+            Kind::Punct(Punct::LtLt) => self.binary()?,
+            Kind::Variable if self.mode == Mode::Template => {
+                return Err(Problem::new(
+                    t.start,
+                    format!(
+                        "{} cannot stand in a config term (variables are not allowed; \
+                         a placeholder is written ${{NAME}})",
+                        self.describe(t)
+                    ),
+                ));
             }
-            Kind::Variable if self.mode == Mode::Template => self.fail(Problem::new(
-                start,
-                format!(
-                    "{} cannot stand in a config term (variables are not allowed; \
-                     a placeholder is written ${{NAME}})",
-                    self.describe(self.tok)
-                ),
-            )),
-            _ => self.fail(self.error("a term")),
+            _ => return Err(self.error("a term")),
         }
+        Ok(Shape::Other)
+    }
+
+    /// A reserved word where an atom stands, which erl refuses unquoted. In
+    /// rendered output the word may come from a value, so it is not named.
+    fn reserved(&self, t: Token) -> Problem {
+        let message = match self.mode {
+            Mode::Template => format!(
+                "`{}` is a reserved word; quote it to use it as an atom",
+                String::from_utf8_lossy(self.text(t))
+            ),
+            Mode::Output => "a reserved word stands where an atom would need quotes".into(),
+        };
+        Problem::new(t.start, message)
     }
 
     /// Adjacent string literals, which Erlang joins into one; each holding
-    /// `${` becomes a site. A lone literal is `whole` unless `in_binary`.
-    /// Returns how many literals there were.
-    fn strings(&mut self, context: Context) -> Option<usize> {
-        let (span, marked) = self.take_text();
-        let first_site = self.sites.len();
-        let whole = (context == Context::Charlist).then_some(span.clone());
-        self.text_site(span, marked, context, whole);
-        let mut count = 1;
+    /// `${` becomes a site, and a lone charlist literal is the whole of its
+    /// term. Returns how many literals there were.
+    fn strings(&mut self, context: Context) -> usize {
+        let first_site = self.pending.len();
+        let mut count = 0;
+        let mut first = 0..0;
         while self.tok.kind == Kind::String {
-            let (span, marked) = self.take_text();
-            self.text_site(span, marked, context, None);
+            let t = self.take();
+            if count == 0 {
+                first = t.start..t.end;
+            }
+            self.text_site(t, context, None);
             count += 1;
         }
-        if count > 1
-            && let Some(Site::Text { whole, .. }) = self.sites.get_mut(first_site)
+        if count == 1
+            && context == Context::Charlist
+            && let Some(Site::Text { whole, .. }) = self.pending.get_mut(first_site)
         {
-            *whole = None;
+            *whole = Some(first);
         }
-        self.lone_string = count == 1;
-        Some(count)
+        count
     }
 
-    fn text_site(
-        &mut self,
-        span: Range<usize>,
-        marked: bool,
-        context: Context,
-        whole: Option<Range<usize>>,
-    ) {
-        if self.mode == Mode::Output {
-            return;
-        }
-        let content = span.start + 1..span.end - 1;
-        if marked {
-            self.sites.push(Site::Text {
+    /// Records the inside of the string or quoted atom `t` when it holds `${`.
+    fn text_site(&mut self, t: Token, context: Context, whole: Option<Range<usize>>) {
+        let content = t.start + 1..t.end - 1;
+        if self.mode == Mode::Template && has_placeholder(&self.src[content.clone()]) {
+            self.pending.push(Site::Text {
                 content,
                 context,
                 whole,
@@ -650,124 +634,74 @@ impl<'s, 'k> Parser<'s, 'k> {
     }
 
     /// `fun M:F/A`, after the `fun`.
-    fn external_fun(&mut self) -> Option<Shape> {
-        for (i, expected) in ["a module name", "a function name"].into_iter().enumerate() {
-            let t = self.tok;
-            match t.kind {
-                Kind::Atom => {
-                    self.advance();
-                }
-                Kind::QuotedAtom => {
-                    self.advance();
-                    self.text_site(t.start..t.end, t.marked, Context::Atom, None);
-                }
-                _ => return self.fail(self.error(expected)),
-            }
-            if i == 0 {
-                self.expect(Kind::Punct(Punct::Colon), "`:` in `fun M:F/A`")?;
-            }
-        }
+    fn external_fun(&mut self) -> Result<(), Problem> {
+        self.fun_name("a module name")?;
+        self.expect(Kind::Punct(Punct::Colon), "`:` in `fun M:F/A`")?;
+        self.fun_name("a function name")?;
         self.expect(Kind::Punct(Punct::Slash), "`/` in `fun M:F/A`")?;
         self.expect(Kind::Integer, "an arity in `fun M:F/A`")?;
-        Some(Shape::Other)
+        Ok(())
     }
 
-    /// `<<...>>`: segments of strings or numbers, with optional `:Size` and `/Type`.
-    fn binary(&mut self) -> Option<()> {
-        let open = self.take();
+    /// The module or function name of `fun M:F/A`: an atom, maybe quoted.
+    fn fun_name(&mut self, expected: &str) -> Result<(), Problem> {
+        let t = self.tok;
+        match t.kind {
+            Kind::Atom => self.advance(),
+            Kind::QuotedAtom => {
+                self.advance();
+                self.text_site(t, Context::Atom, None);
+            }
+            _ => return Err(self.error(expected)),
+        }
+        Ok(())
+    }
+
+    /// `<<...>>`: segments separated by commas. A binary of one lone string
+    /// segment is the whole of its term; one whose segments are all plain
+    /// bytes may spell a placeholder (a [`Site::Bytes`]).
+    fn binary(&mut self) -> Result<(), Problem> {
+        let open = self.take().start;
         if self.tok.kind == Kind::Punct(Punct::GtGt) {
             self.advance();
-            return Some(());
+            return Ok(());
         }
-        // Bytes seen so far, while every segment is a plain byte.
         let mut bytes: Option<(Vec<u8>, Vec<usize>)> = Some((Vec::new(), Vec::new()));
-        let mut segments = 0;
-        // The first text site of a lone string segment that could make the binary whole.
-        let mut sole_string;
+        let mut count = 0;
+        // The text site of a lone string that is the only segment.
+        let mut sole_string = None;
         loop {
-            segments += 1;
-            let first_site = self.sites.len();
-            let t = self.tok;
-            let mut value = None;
-            let mut lone_string = false;
-            match t.kind {
-                Kind::String => {
-                    lone_string = self.strings(Context::Binary)? == 1;
-                }
-                Kind::Integer => {
-                    self.advance();
-                    value = small(self.text(t)).filter(|&n| n <= 255);
-                }
-                Kind::Char | Kind::Float | Kind::Placeholder | Kind::Punct(Punct::Minus) => {
-                    self.term()?;
-                }
-                _ => return self.fail(self.error("a string or a number in a binary")),
-            }
-            let mut plain = true;
-            let mut utf = false;
-            if self.tok.kind == Kind::Punct(Punct::Colon) {
-                self.advance();
-                plain = false;
-                match self.tok.kind {
-                    Kind::Integer => {
-                        self.advance();
-                    }
-                    Kind::Placeholder => {
-                        self.term()?;
-                    }
-                    _ => return self.fail(self.error("a size after `:` in a binary")),
-                }
-            }
-            if self.tok.kind == Kind::Punct(Punct::Slash) {
-                self.advance();
-                loop {
-                    let ty = self.expect(Kind::Atom, "a type after `/` in a binary")?;
-                    let word = self.text(ty);
-                    if matches!(word, b"utf8" | b"utf16" | b"utf32") {
-                        utf = true;
-                    } else {
-                        plain = false;
-                    }
-                    if self.tok.kind == Kind::Punct(Punct::Colon) {
-                        self.advance();
-                        self.expect(Kind::Integer, "a unit after `:`")?;
-                        plain = false;
-                    }
-                    if self.tok.kind != Kind::Punct(Punct::Minus) {
-                        break;
-                    }
-                    self.advance();
-                }
-            }
-            if utf {
-                for site in &mut self.sites[first_site..] {
+            count += 1;
+            let first_site = self.pending.len();
+            let segment = self.segment()?;
+            if segment.utf {
+                for site in &mut self.pending[first_site..] {
                     if let Site::Text { context, .. } = site {
                         *context = Context::BinaryUtf;
                     }
                 }
             }
-            sole_string = (lone_string && plain && segments == 1).then_some(first_site);
-            bytes = match (bytes, value) {
-                (Some((mut b, mut o)), Some(n)) if plain && !utf => {
-                    b.push(n as u8);
-                    o.push(t.start);
+            if count == 1 && segment.lone_string && segment.plain {
+                sole_string = Some(first_site);
+            }
+            bytes = match (bytes, segment.byte) {
+                (Some((mut b, mut o)), Some(n)) => {
+                    b.push(n);
+                    o.push(segment.start);
                     Some((b, o))
                 }
                 _ => None,
             };
             match self.tok.kind {
-                Kind::Punct(Punct::Comma) => {
-                    self.advance();
-                }
+                Kind::Punct(Punct::Comma) => self.advance(),
                 Kind::Punct(Punct::GtGt) => break,
-                _ => return self.fail(self.error("`,` or `>>` in a binary")),
+                _ => return Err(self.error("`,` or `>>` in a binary")),
             }
         }
-        let close = self.take();
-        let span = open.start..close.end;
-        if segments == 1
+        let span = open..self.take().end;
+        if count == 1
             && let Some(first) = sole_string
-            && let Some(Site::Text { whole, .. }) = self.sites.get_mut(first)
+            && let Some(Site::Text { whole, .. }) = self.pending.get_mut(first)
         {
             *whole = Some(span.clone());
         }
@@ -775,13 +709,72 @@ impl<'s, 'k> Parser<'s, 'k> {
             && self.mode == Mode::Template
             && has_placeholder(&bytes)
         {
-            self.sites.push(Site::Bytes {
+            self.pending.push(Site::Bytes {
                 span,
                 bytes,
                 origins,
             });
         }
-        Some(())
+        Ok(())
+    }
+
+    /// One segment of a binary: a string or a number, then an optional
+    /// `:Size` and `/Type` (types joined by `-`, each with an optional `:Unit`).
+    fn segment(&mut self) -> Result<Segment, Problem> {
+        let t = self.tok;
+        let mut value = None;
+        let mut lone_string = false;
+        match t.kind {
+            Kind::String => lone_string = self.strings(Context::Binary) == 1,
+            Kind::Integer => {
+                self.advance();
+                value = small(self.text(t)).and_then(|n| u8::try_from(n).ok());
+            }
+            Kind::Char | Kind::Float | Kind::Placeholder | Kind::Punct(Punct::Minus) => {
+                self.simple_term(false)?;
+            }
+            _ => return Err(self.error("a string or a number in a binary")),
+        }
+        let mut plain = true;
+        if self.tok.kind == Kind::Punct(Punct::Colon) {
+            self.advance();
+            plain = false;
+            match self.tok.kind {
+                Kind::Integer => self.advance(),
+                Kind::Placeholder => {
+                    self.simple_term(false)?;
+                }
+                _ => return Err(self.error("a size after `:` in a binary")),
+            }
+        }
+        let mut utf = false;
+        if self.tok.kind == Kind::Punct(Punct::Slash) {
+            self.advance();
+            loop {
+                let ty = self.expect(Kind::Atom, "a type after `/` in a binary")?;
+                if matches!(self.text(ty), b"utf8" | b"utf16" | b"utf32") {
+                    utf = true;
+                } else {
+                    plain = false;
+                }
+                if self.tok.kind == Kind::Punct(Punct::Colon) {
+                    self.advance();
+                    self.expect(Kind::Integer, "a unit after `:`")?;
+                    plain = false;
+                }
+                if self.tok.kind != Kind::Punct(Punct::Minus) {
+                    break;
+                }
+                self.advance();
+            }
+        }
+        Ok(Segment {
+            start: t.start,
+            byte: value.filter(|_| plain && !utf),
+            lone_string,
+            plain,
+            utf,
+        })
     }
 }
 

@@ -1,21 +1,109 @@
 //! Rendering an Erlang term file: each site's placeholders are resolved and
 //! written for the literal they stand in; every other byte is copied as it was.
-//! The result is parsed again, and a file that no longer parses is an error at
-//! the placeholder that broke it.
+//! When term text was inserted the result is parsed again, and a file that no
+//! longer parses is an error at the placeholder that broke it.
 
 use std::ops::Range;
 
 use super::escape::{decode, decode_utf8, escape_bytes, escape_chars};
-use super::lexer::Lexer;
-use super::parse::{Context, Site, check_output, check_term_run, parse_template};
+use super::lexer::{Kind, Lexer};
+use super::parse::{Context, Site, check_output, check_term_run, foreign_markup, parse_template};
 use crate::diag::Problem;
-use crate::format::{Found, append};
-use crate::placeholder::{
-    Part, Placeholder, Template, has_placeholder, next_dollar_or_backslash, plain_at, scan,
-    scan_reusing,
-};
+use crate::format::{Listing, Rendering, TopString, over_limit};
+use crate::placeholder::{Part, Placeholder, Template, has_placeholder, scan, scan_into};
 use crate::resolve::{Piece, Resolved, Resolver};
 use crate::types::{Checked, Type};
+
+/// Renders an Erlang term file.
+pub fn render(src: &[u8], resolver: &Resolver<'_>) -> Result<Rendering, Vec<Problem>> {
+    let mut renderer = Renderer {
+        src,
+        resolver,
+        // Room for values longer than their placeholders, so that the
+        // output seldom moves as it grows; pages never written cost nothing.
+        out: Vec::with_capacity(src.len() * 2),
+        cursor: 0,
+        problems: Vec::new(),
+        placed: Vec::new(),
+        tops: Vec::new(),
+        placeholders: 0,
+        full: false,
+        parts: Vec::new(),
+    };
+    // Sites are rendered as the parser finds them, straight into the
+    // output, so nothing but the output grows with the file.
+    if let Err(syntax) = parse_template(src, &mut |site| renderer.site(site)) {
+        let markup = foreign_markup(src, syntax.at);
+        renderer.problems.push(syntax);
+        renderer.problems.extend(markup);
+    }
+    renderer.finish()
+}
+
+/// Every placeholder of a term file, and the strings of its top-level list
+/// whose text holds none.
+pub fn list(src: &[u8]) -> Result<Listing, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut found = Vec::new();
+    let mut top_strings = Vec::new();
+    let parsed = parse_template(src, &mut |site| {
+        if let Site::TopString { span } = &site {
+            let inside = &src[span.start + 1..span.end - 1];
+            if !has_placeholder(inside) {
+                top_strings.push(TopString {
+                    at: span.start,
+                    name: String::from_utf8_lossy(&decode_utf8(inside)).into_owned(),
+                    from_values: false,
+                    rendered: None,
+                });
+            }
+            return;
+        }
+        let Some((text, origin)) = site_text(src, &site) else {
+            return;
+        };
+        let context_type = match site {
+            Site::Bare { .. } => Type::Term,
+            _ => Type::String,
+        };
+        let mut local = Vec::new();
+        let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
+        crate::format::collect(&template, context_type, &|at| origin.locate(at), &mut found);
+        origin.relocate(local, &mut problems);
+    });
+    if let Err(syntax) = parsed {
+        let markup = foreign_markup(src, syntax.at);
+        problems.push(syntax);
+        problems.extend(markup);
+    }
+    if problems.is_empty() {
+        Ok(Listing { found, top_strings })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The state of one render: the output so far, and what was learnt on the way.
+struct Renderer<'s, 'r, 'e> {
+    src: &'s [u8],
+    resolver: &'r Resolver<'e>,
+    out: Vec<u8>,
+    /// The template before this offset is in `out`.
+    cursor: usize,
+    problems: Vec<Problem>,
+    /// Where term text was inserted, to blame a break on.
+    placed: Vec<Placed>,
+    /// Top-level strings: each one's span in the template, and where it
+    /// starts in `out`.
+    tops: Vec<(Range<usize>, usize)>,
+    /// How many placeholders the sites held.
+    placeholders: usize,
+    /// The output passed [`crate::format::MAX_OUTPUT`]: no more sites are
+    /// rendered.
+    full: bool,
+    /// The list of parts lent to each site whose text is the template's.
+    parts: Vec<Part<'s>>,
+}
 
 /// Where a substitution of term text landed in the output, to blame a break on it.
 struct Placed {
@@ -32,6 +120,364 @@ struct Placed {
 struct Replaced {
     span: Range<usize>,
     term_text: bool,
+}
+
+/// A site's replacement as the renderer keeps it.
+struct Written {
+    replaced: Replaced,
+    /// The file offset of the site's first placeholder.
+    first: usize,
+    /// For term text: the file offset and name of the placeholder to blame
+    /// should the file break.
+    blame: Option<(usize, String)>,
+}
+
+impl Renderer<'_, '_, '_> {
+    /// Renders one site: the template up to it is copied, then its
+    /// replacement written. A site with a problem goes on as template text,
+    /// though the output will not be used.
+    fn site(&mut self, site: Site) {
+        if self.full {
+            return;
+        }
+        let from = match &site {
+            Site::TopString { span } => {
+                // Its output position: the bytes up to it are copied unchanged.
+                let out_at = self.out.len() + (span.start - self.cursor);
+                self.tops.push((span.clone(), out_at));
+                return;
+            }
+            // A text site whose placeholder replaces the whole literal takes
+            // the literal's opening back off the output.
+            Site::Text { content, .. } => content.start,
+            Site::Bare { span } | Site::Bytes { span, .. } | Site::Codes { span, .. } => span.start,
+            Site::Escape { span } => span.start,
+        };
+        self.out.extend_from_slice(&self.src[self.cursor..from]);
+        let mark = self.out.len();
+        match self.replace(&site) {
+            Some(Written {
+                replaced,
+                first,
+                blame,
+            }) => {
+                self.full = over_limit(self.out.len(), first, &mut self.problems);
+                if let (true, Some(blame)) = (replaced.term_text, blame) {
+                    self.placed.push(Placed {
+                        out_at: mark - (from - replaced.span.start),
+                        blame,
+                    });
+                }
+                self.cursor = replaced.span.end;
+            }
+            None => {
+                self.out.truncate(mark);
+                self.cursor = from;
+            }
+        }
+    }
+
+    /// Writes the replacement of `site` onto the output; returns what it
+    /// replaced, the file offset of its first placeholder and, for term
+    /// text, whom to blame should the file break.
+    fn replace(&mut self, site: &Site) -> Option<Written> {
+        let src = self.src;
+        match site {
+            Site::Escape { span } => {
+                self.out.extend_from_slice(b"${");
+                let replaced = Replaced {
+                    span: span.clone(),
+                    term_text: false,
+                };
+                Some(Written {
+                    replaced,
+                    first: span.start,
+                    blame: None,
+                })
+            }
+            Site::Text { content: span, .. } | Site::Bare { span } => {
+                // The text is the template's own: one list of parts is lent
+                // from each such site to the next.
+                let lent = std::mem::take(&mut self.parts);
+                let mut local = Vec::new();
+                let escapes = matches!(site, Site::Text { .. });
+                let template = scan_into(&src[span.clone()], escapes, &mut local, lent);
+                let written = self.render_scanned(site, &template, Origin::At(span.start), local);
+                self.parts = template.parts;
+                written
+            }
+            Site::Bytes {
+                bytes: text,
+                origins,
+                ..
+            }
+            | Site::Codes { text, origins, .. } => {
+                let mut local = Vec::new();
+                let template = scan(text, false, &mut local);
+                self.render_scanned(site, &template, Origin::Table(origins), local)
+            }
+            Site::TopString { .. } => None,
+        }
+    }
+
+    /// Writes the replacement of `site`, whose text was scanned into
+    /// `template`; `local` holds the problems found so far, at offsets of
+    /// that text.
+    fn render_scanned(
+        &mut self,
+        site: &Site,
+        template: &Template<'_>,
+        origin: Origin<'_>,
+        mut local: Vec<Problem>,
+    ) -> Option<Written> {
+        self.placeholders += template.count();
+        let result = match site {
+            Site::Text {
+                content,
+                context,
+                whole,
+            } => self.render_text(template, *context, whole.as_ref(), content, &mut local),
+            Site::Bare { span } => template.sole_placeholder().and_then(|p| {
+                let r = self
+                    .resolver
+                    .resolve(p, Type::Term, &identity, &mut local)?;
+                let logical = r.logical(&identity);
+                let term_text = term_text(&r, &logical, p, &mut local, &mut self.out)?;
+                Some(Replaced {
+                    span: span.clone(),
+                    term_text,
+                })
+            }),
+            Site::Bytes { span, .. } => self.render_decoded(template, false, span, &mut local),
+            Site::Codes { span, .. } => self.render_decoded(template, true, span, &mut local),
+            Site::Escape { .. } | Site::TopString { .. } => None,
+        };
+        let first = first_placeholder(template);
+        let at = first.map_or(0, |p| origin.locate(p.start));
+        let blame = first
+            .filter(|_| result.as_ref().is_some_and(|r| r.term_text))
+            .map(|p| (at, p.name.to_owned()));
+        origin.relocate(local, &mut self.problems);
+        result.map(|replaced| Written {
+            replaced,
+            first: at,
+            blame,
+        })
+    }
+
+    /// Renders the inside of a literal, or the term that replaces the whole
+    /// literal when a typed placeholder fills it.
+    fn render_text(
+        &mut self,
+        template: &Template<'_>,
+        context: Context,
+        whole: Option<&Range<usize>>,
+        content: &Range<usize>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Replaced> {
+        let (resolver, out) = (self.resolver, &mut self.out);
+        let decode_text: &dyn Fn(&[u8]) -> Vec<u8> = match context {
+            Context::Binary => &decode_bytes,
+            _ => &decode_utf8,
+        };
+        if let (Some(whole), Some(p)) = (whole, template.sole_placeholder())
+            && resolver
+                .declared_type(p)
+                .is_some_and(|ty| converts(ty, context))
+        {
+            let r = resolver.resolve(p, Type::String, decode_text, problems)?;
+            let at = out.len();
+            let term_text = term_text(&r, &r.logical(decode_text), p, problems, out)?;
+            // The term replaces the literal's opening too, which came before it.
+            out.drain(at - (content.start - whole.start)..at);
+            return Some(Replaced {
+                span: whole.clone(),
+                term_text,
+            });
+        }
+        let start = out.len();
+        let mut ok = true;
+        for part in &template.parts {
+            match part {
+                Part::Text(t) => out.extend_from_slice(t),
+                Part::Placeholder(p) => {
+                    let Some(r) = resolver.resolve(p, Type::String, decode_text, problems) else {
+                        ok = false;
+                        continue;
+                    };
+                    if let Checked::Canonical(c) = &r.checked {
+                        out.extend_from_slice(c.as_bytes());
+                        continue;
+                    }
+                    for piece in r.pieces.as_slice() {
+                        match piece {
+                            Piece::Template(t) => out.extend_from_slice(t),
+                            Piece::Value(v) => {
+                                ok &= write_value(v, context, p, out, problems);
+                            }
+                        }
+                    }
+                    if over_limit(out.len(), p.start, problems) {
+                        self.full = true;
+                        return None;
+                    }
+                }
+            }
+        }
+        if ok && context == Context::Atom {
+            let chars = decode(&out[start..]).len();
+            if chars > crate::types::MAX_ATOM_CHARS
+                && let Some(p) = first_placeholder(template)
+            {
+                problems.push(Problem::new(
+                    p.start,
+                    format!(
+                        "the atom holds {chars} characters after substituting {}; at most {} are allowed",
+                        p.name,
+                        crate::types::MAX_ATOM_CHARS
+                    ),
+                ));
+                ok = false;
+            }
+        }
+        ok.then(|| Replaced {
+            span: content.clone(),
+            term_text: false,
+        })
+    }
+
+    /// A binary written as bytes, or an integer list: decoded text re-emitted as a
+    /// binary (`<<"...">>`) or a charlist (`"..."`) literal.
+    fn render_decoded(
+        &mut self,
+        template: &Template<'_>,
+        chars: bool,
+        span: &Range<usize>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Replaced> {
+        let (resolver, out) = (self.resolver, &mut self.out);
+        let context = if chars {
+            Context::Charlist
+        } else {
+            Context::Binary
+        };
+        if let Some(p) = template.sole_placeholder()
+            && resolver
+                .declared_type(p)
+                .is_some_and(|ty| converts(ty, context))
+        {
+            let r = resolver.resolve(p, Type::String, &identity, problems)?;
+            let term_text = term_text(&r, &r.logical(&identity), p, problems, out)?;
+            return Some(Replaced {
+                span: span.clone(),
+                term_text,
+            });
+        }
+        let mut value = Vec::new();
+        let mut ok = true;
+        for part in &template.parts {
+            match part {
+                Part::Text(t) => value.extend_from_slice(t),
+                Part::Placeholder(p) => {
+                    match resolver.resolve(p, Type::String, &identity, problems) {
+                        Some(r) => match r.checked {
+                            Checked::Canonical(c) => value.extend_from_slice(c.as_bytes()),
+                            Checked::AsIs => value.extend(r.logical(&identity)),
+                        },
+                        None => ok = false,
+                    }
+                    if over_limit(out.len() + value.len(), p.start, problems) {
+                        self.full = true;
+                        return None;
+                    }
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        if chars {
+            let Ok(text) = std::str::from_utf8(&value) else {
+                problems.push(not_utf8(first_placeholder(template)?, context));
+                return None;
+            };
+            if unspellable(text) {
+                // A list of integers is how mix wrote it, and erl reads any.
+                let codes: Vec<String> = text.chars().map(|c| (c as u32).to_string()).collect();
+                out.push(b'[');
+                out.extend_from_slice(codes.join(",").as_bytes());
+                out.push(b']');
+            } else {
+                out.push(b'"');
+                escape_chars(text, b'"', out);
+                out.push(b'"');
+            }
+        } else {
+            out.extend_from_slice(b"<<\"");
+            escape_bytes(&value, b'"', out);
+            out.extend_from_slice(b"\">>");
+        }
+        Some(Replaced {
+            span: span.clone(),
+            term_text: false,
+        })
+    }
+
+    /// The rendered file, once every site is written; or every problem.
+    fn finish(mut self) -> Result<Rendering, Vec<Problem>> {
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        self.out.extend_from_slice(&self.src[self.cursor..]);
+        // Escaped text inside a literal, and a literal or number in place of
+        // a literal, cannot change the structure of the file; term text can.
+        // Only then is the whole output parsed again, and a break is blamed
+        // on the last term text before it.
+        if !self.placed.is_empty()
+            && let Err(p) = check_output(&self.out)
+        {
+            let (at, name) = self
+                .placed
+                .iter()
+                .rev()
+                .find(|pl| pl.out_at <= p.at)
+                .or(self.placed.first())
+                .map(|pl| pl.blame.clone())
+                .unwrap_or_default();
+            return Err(vec![Problem::new(
+                at,
+                format!(
+                    "the file no longer parses after substituting {name}: {}",
+                    p.message
+                ),
+            )]);
+        }
+        // A typed placeholder may have made the string another term (a
+        // number, an atom), which names no file.
+        let top_strings = self
+            .tops
+            .iter()
+            .filter_map(|(span, out_at)| {
+                let t = Lexer::new(&self.out[*out_at..], false).next_token();
+                if t.kind != Kind::String {
+                    return None;
+                }
+                let rendered = out_at + t.start..out_at + t.end;
+                let inside = &self.out[rendered.start + 1..rendered.end - 1];
+                Some(TopString {
+                    at: span.start,
+                    name: String::from_utf8_lossy(&decode_utf8(inside)).into_owned(),
+                    from_values: has_placeholder(&self.src[span.start + 1..span.end - 1]),
+                    rendered: Some(rendered),
+                })
+            })
+            .collect();
+        Ok(Rendering {
+            bytes: self.out,
+            top_strings,
+            placeholders: self.placeholders,
+        })
+    }
 }
 
 /// Where a site's text came from, to turn its offsets into file offsets.
@@ -69,278 +515,6 @@ fn site_text<'a>(src: &'a [u8], site: &'a Site) -> Option<(&'a [u8], Origin<'a>)
     }
 }
 
-/// A string standing alone in the top-level list of a rendered file: the name
-/// of a config file to include, in a sys.config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TopString {
-    /// Where the literal starts in the template.
-    pub template_at: usize,
-    /// Its span (quotes included) in the rendered bytes.
-    pub rendered: Range<usize>,
-    /// The text it stands for.
-    pub text: String,
-}
-
-/// Renders an Erlang term file.
-pub fn render(src: &[u8], resolver: &mut Resolver<'_>) -> Result<Vec<u8>, Vec<Problem>> {
-    render_with_top_strings(src, resolver).map(|(out, _)| out)
-}
-
-/// Renders an Erlang term file and finds the strings of its top-level list.
-pub fn render_with_top_strings(
-    src: &[u8],
-    resolver: &mut Resolver<'_>,
-) -> Result<(Vec<u8>, Vec<TopString>), Vec<Problem>> {
-    let mut tops = Vec::new();
-    let mut problems = Vec::new();
-    // Room for values longer than their placeholders, so that the output
-    // rarely has to move as it grows: pages never written cost nothing.
-    let mut out = Vec::with_capacity(src.len() * 2);
-    let mut placed = Vec::new();
-    let mut spare_parts = Vec::new();
-    let mut cursor = 0;
-    // Sites are rendered as the parser finds them, straight into the
-    // output, so nothing but the output grows with the file.
-    let parsed = parse_template(src, &mut |site| {
-        if let Site::TopString { span } = site {
-            // Its output position: the bytes up to it are copied unchanged.
-            tops.push((span.start, out.len() + (span.start - cursor)));
-            return;
-        }
-        // The template up to where the replacement starts: a text site
-        // that turns out to replace its whole literal takes the literal's
-        // opening back off.
-        let from = match &site {
-            Site::Text { content, .. } => content.start,
-            Site::Bare { span } | Site::Bytes { span, .. } | Site::Codes { span, .. } => span.start,
-            Site::Escape { span } | Site::TopString { span } => span.start,
-        };
-        append(&mut out, &src[cursor..from]);
-        let mark = out.len();
-        let rendered = render_site(
-            src,
-            &site,
-            resolver,
-            &mut problems,
-            &mut out,
-            &mut spare_parts,
-        );
-        let Some((replaced, blame)) = rendered else {
-            // Problems were reported, so the output is never used; the site
-            // goes on as template text all the same.
-            out.truncate(mark);
-            cursor = from;
-            return;
-        };
-        if let (true, Some(blame)) = (replaced.term_text, blame) {
-            placed.push(Placed {
-                out_at: mark - (from - replaced.span.start),
-                blame,
-            });
-        }
-        cursor = replaced.span.end;
-    });
-    if let Err(syntax) = parsed {
-        problems.push(syntax);
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    out.extend_from_slice(&src[cursor..]);
-    // Escaped text inside a literal, and a literal or number in place of a
-    // literal, cannot change the structure of the file; term text can. Only
-    // then is the whole output parsed again, and a break is blamed on the last
-    // term text before it.
-    if !placed.is_empty()
-        && let Err(p) = check_output(&out)
-    {
-        let (at, name) = placed
-            .iter()
-            .rev()
-            .find(|pl| pl.out_at <= p.at)
-            .or(placed.first())
-            .map(|pl| pl.blame.clone())
-            .unwrap_or_default();
-        return Err(vec![Problem::new(
-            at,
-            format!(
-                "the file no longer parses after substituting {name}: {}",
-                p.message
-            ),
-        )]);
-    }
-    let tops = tops
-        .into_iter()
-        .filter_map(|(template_at, out_at)| {
-            let t = Lexer::new(&out[out_at..], false).next_token();
-            let rendered = out_at + t.start..out_at + t.end;
-            let inside = &out[rendered.start + 1..rendered.end - 1];
-            let text = String::from_utf8(decode_utf8(inside)).ok()?;
-            Some(TopString {
-                template_at,
-                rendered,
-                text,
-            })
-        })
-        .collect();
-    Ok((out, tops))
-}
-
-/// Renders one site onto the end of `buf`, which holds the template up to the
-/// site's start (for a text site, its content's); returns what it replaced
-/// and, for term text, whom to blame should the file break. `spare` lends its allocation to the
-/// list of parts of sites whose text is in `src`.
-fn render_site<'s>(
-    src: &'s [u8],
-    site: &Site,
-    resolver: &mut Resolver<'_>,
-    problems: &mut Vec<Problem>,
-    buf: &mut Vec<u8>,
-    spare: &mut Vec<Part<'s>>,
-) -> Option<(Replaced, Option<(usize, String)>)> {
-    match site {
-        Site::TopString { .. } => None,
-        Site::Escape { span } => {
-            buf.extend_from_slice(b"${");
-            let replaced = Replaced {
-                span: span.clone(),
-                term_text: false,
-            };
-            Some((replaced, None))
-        }
-        Site::Text {
-            content, context, ..
-        } if render_plain_text(&src[content.clone()], *context, resolver, buf) => {
-            let replaced = Replaced {
-                span: content.clone(),
-                term_text: false,
-            };
-            Some((replaced, None))
-        }
-        Site::Text { content: span, .. } | Site::Bare { span } => {
-            let mut local = Vec::new();
-            let escapes = matches!(site, Site::Text { .. });
-            let text = &src[span.clone()];
-            let template = scan_reusing(text, escapes, &mut local, std::mem::take(spare));
-            let origin = Origin::At(span.start);
-            let result = render_scanned(site, &template, origin, resolver, local, problems, buf);
-            *spare = template.parts;
-            result
-        }
-        Site::Bytes {
-            bytes: text,
-            origins,
-            ..
-        }
-        | Site::Codes { text, origins, .. } => {
-            let mut local = Vec::new();
-            let template = scan(text, false, &mut local);
-            let origin = Origin::Table(origins);
-            render_scanned(site, &template, origin, resolver, local, problems, buf)
-        }
-    }
-}
-
-/// Renders the inside of a literal the way most are: every placeholder a
-/// plain `${NAME}` (see [`Resolver::plain_value`]) whose value needs no check
-/// in this context, written escaped in place without listing the text's
-/// parts first. Returns false, with `out` as it was, for anything else: the
-/// general path then renders the site, and reports what is wrong. It writes
-/// the same bytes as the general path wherever this one succeeds.
-fn render_plain_text(
-    text: &[u8],
-    context: Context,
-    resolver: &Resolver<'_>,
-    out: &mut Vec<u8>,
-) -> bool {
-    // An atom's length is checked, and only ASCII goes into a charlist
-    // unchecked; a binary without a UTF type takes any bytes.
-    let quote = match context {
-        Context::Atom => return false,
-        Context::Binary => None,
-        Context::Charlist | Context::BinaryUtf => Some(b'"'),
-    };
-    let mark = out.len();
-    let mut i = 0;
-    loop {
-        let at = next_dollar_or_backslash(text, i);
-        append(out, &text[i..at]);
-        let Some(&b) = text.get(at) else {
-            return true;
-        };
-        // A backslash takes the next byte with it, as when scanning.
-        let next = if b == b'\\' {
-            (at + 2).min(text.len())
-        } else if let Some((name, end)) = plain_at(text, at) {
-            let value = resolver.plain_value(name);
-            match (value, quote) {
-                (Some(v), None) => escape_bytes(v, b'"', out),
-                (Some(v), Some(q)) if v.is_ascii() => escape_bytes(v, q, out),
-                _ => break,
-            }
-            i = end;
-            continue;
-        } else if matches!(text.get(at + 1), Some(b'{' | b'$')) {
-            // Any other placeholder, and the `$${` escape.
-            break;
-        } else {
-            at + 1
-        };
-        append(out, &text[at..next]);
-        i = next;
-    }
-    out.truncate(mark);
-    false
-}
-
-/// Renders a site whose placeholders were found. `local` holds the problems
-/// found so far, at offsets of the site's text.
-fn render_scanned(
-    site: &Site,
-    template: &Template<'_>,
-    origin: Origin<'_>,
-    resolver: &mut Resolver<'_>,
-    mut local: Vec<Problem>,
-    problems: &mut Vec<Problem>,
-    buf: &mut Vec<u8>,
-) -> Option<(Replaced, Option<(usize, String)>)> {
-    let result = match site {
-        Site::Text {
-            content,
-            context,
-            whole,
-        } => render_text(
-            template,
-            *context,
-            whole.as_ref(),
-            content,
-            resolver,
-            &mut local,
-            buf,
-        ),
-        Site::Bare { span } => template.sole_placeholder().and_then(|p| {
-            let r = resolver.resolve(p, Type::Term, &identity, &mut local)?;
-            let term_text = term_text(&r, &r.logical(&identity), p, &mut local, buf)?;
-            Some(Replaced {
-                span: span.clone(),
-                term_text,
-            })
-        }),
-        Site::Bytes { span, .. } => {
-            render_decoded(template, false, span, resolver, &mut local, buf)
-        }
-        Site::Codes { span, .. } => render_decoded(template, true, span, resolver, &mut local, buf),
-        Site::Escape { .. } | Site::TopString { .. } => None,
-    };
-    let blame = result
-        .as_ref()
-        .filter(|r| r.term_text)
-        .and_then(|_| first_placeholder(template))
-        .map(|p| (origin.locate(p.start), p.name.to_owned()));
-    origin.relocate(local, problems);
-    result.map(|replaced| (replaced, blame))
-}
-
 fn first_placeholder<'a, 't>(t: &'a Template<'t>) -> Option<&'a Placeholder<'t>> {
     t.parts.iter().find_map(|p| match p {
         Part::Placeholder(p) => Some(p),
@@ -373,81 +547,6 @@ fn converts(ty: Type, context: Context) -> bool {
         Type::Atom => context != Context::Atom,
         Type::Int | Type::Port | Type::Float | Type::Bool | Type::Term => true,
     }
-}
-
-fn render_text(
-    template: &Template<'_>,
-    context: Context,
-    whole: Option<&Range<usize>>,
-    content: &Range<usize>,
-    resolver: &mut Resolver<'_>,
-    problems: &mut Vec<Problem>,
-    out: &mut Vec<u8>,
-) -> Option<Replaced> {
-    let decode_text: &dyn Fn(&[u8]) -> Vec<u8> = match context {
-        Context::Binary => &decode_bytes,
-        _ => &decode_utf8,
-    };
-    if let (Some(whole), Some(p)) = (whole, template.sole_placeholder())
-        && resolver
-            .declared_type(p)
-            .is_some_and(|ty| converts(ty, context))
-    {
-        let r = resolver.resolve(p, Type::String, decode_text, problems)?;
-        let at = out.len();
-        let term_text = term_text(&r, &r.logical(decode_text), p, problems, out)?;
-        // The term replaces the literal's opening too, which came before it.
-        out.drain(at - (content.start - whole.start)..at);
-        return Some(Replaced {
-            span: whole.clone(),
-            term_text,
-        });
-    }
-    let start = out.len();
-    let mut ok = true;
-    for part in &template.parts {
-        match part {
-            Part::Text(t) => append(out, t),
-            Part::Placeholder(p) => {
-                let Some(r) = resolver.resolve(p, Type::String, decode_text, problems) else {
-                    ok = false;
-                    continue;
-                };
-                if let Checked::Canonical(c) = &r.checked {
-                    out.extend_from_slice(c.as_bytes());
-                    continue;
-                }
-                for piece in r.pieces.as_slice() {
-                    match piece {
-                        Piece::Template(t) => append(out, t),
-                        Piece::Value(v) => {
-                            ok &= write_value(v, context, p, out, problems);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if ok && context == Context::Atom {
-        let chars = decode(&out[start..]).len();
-        if chars > crate::types::MAX_ATOM_CHARS
-            && let Some(p) = first_placeholder(template)
-        {
-            problems.push(Problem::new(
-                p.start,
-                format!(
-                    "the atom holds {chars} characters after substituting {}; at most {} are allowed",
-                    p.name,
-                    crate::types::MAX_ATOM_CHARS
-                ),
-            ));
-            ok = false;
-        }
-    }
-    ok.then(|| Replaced {
-        span: content.clone(),
-        term_text: false,
-    })
 }
 
 /// Writes a value escaped for the literal it stands in.
@@ -518,77 +617,6 @@ fn not_utf8(p: &Placeholder<'_>, context: Context) -> Problem {
     )
 }
 
-/// A binary written as bytes, or an integer list: decoded text re-emitted as a
-/// binary (`<<"...">>`) or a charlist (`"..."`) literal.
-fn render_decoded(
-    template: &Template<'_>,
-    chars: bool,
-    span: &Range<usize>,
-    resolver: &mut Resolver<'_>,
-    problems: &mut Vec<Problem>,
-    out: &mut Vec<u8>,
-) -> Option<Replaced> {
-    let context = if chars {
-        Context::Charlist
-    } else {
-        Context::Binary
-    };
-    if let Some(p) = template.sole_placeholder()
-        && resolver
-            .declared_type(p)
-            .is_some_and(|ty| converts(ty, context))
-    {
-        let r = resolver.resolve(p, Type::String, &identity, problems)?;
-        let term_text = term_text(&r, &r.logical(&identity), p, problems, out)?;
-        return Some(Replaced {
-            span: span.clone(),
-            term_text,
-        });
-    }
-    let mut value = Vec::new();
-    let mut ok = true;
-    for part in &template.parts {
-        match part {
-            Part::Text(t) => value.extend_from_slice(t),
-            Part::Placeholder(p) => match resolver.resolve(p, Type::String, &identity, problems) {
-                Some(r) => match r.checked {
-                    Checked::Canonical(c) => value.extend_from_slice(c.as_bytes()),
-                    Checked::AsIs => value.extend(r.logical(&identity)),
-                },
-                None => ok = false,
-            },
-        }
-    }
-    if !ok {
-        return None;
-    }
-    if chars {
-        let Ok(text) = std::str::from_utf8(&value) else {
-            problems.push(not_utf8(first_placeholder(template)?, context));
-            return None;
-        };
-        if unspellable(text) {
-            // A list of integers is how mix wrote it, and erl reads any.
-            let codes: Vec<String> = text.chars().map(|c| (c as u32).to_string()).collect();
-            out.push(b'[');
-            out.extend_from_slice(codes.join(",").as_bytes());
-            out.push(b']');
-        } else {
-            out.push(b'"');
-            escape_chars(text, b'"', out);
-            out.push(b'"');
-        }
-    } else {
-        out.extend_from_slice(b"<<\"");
-        escape_bytes(&value, b'"', out);
-        out.extend_from_slice(b"\">>");
-    }
-    Some(Replaced {
-        span: span.clone(),
-        term_text: false,
-    })
-}
-
 /// Writes the Erlang term a typed value becomes when it stands alone; returns
 /// whether it was term text written as it is.
 fn term_text(
@@ -643,151 +671,18 @@ fn term_text(
     }
 }
 
-/// The strings standing alone in the top-level list of a template (in a
-/// sys.config, the names of other config files to include) whose text holds
-/// no placeholder, with where each starts. A name built from placeholders is
-/// known only once rendered. A file that does not parse has none.
-pub fn top_strings(src: &[u8]) -> Vec<(usize, String)> {
-    let mut spans = Vec::new();
-    let parsed = parse_template(src, &mut |site| {
-        if let Site::TopString { span } = site {
-            spans.push(span);
-        }
-    });
-    if parsed.is_err() {
-        return Vec::new();
-    }
-    spans
-        .into_iter()
-        .filter_map(|span| {
-            let inside = &src[span.start + 1..span.end - 1];
-            if has_placeholder(inside) {
-                return None;
-            }
-            let text = String::from_utf8(decode_utf8(inside)).ok()?;
-            Some((span.start, text))
-        })
-        .collect()
-}
-
-/// Every placeholder of a term file, for `vars` and `check`.
-pub fn placeholders(src: &[u8]) -> Result<Vec<Found>, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let mut found = Vec::new();
-    let parsed = parse_template(src, &mut |site| {
-        let Some((text, origin)) = site_text(src, &site) else {
-            return;
-        };
-        let context_type = match site {
-            Site::Bare { .. } => Type::Term,
-            _ => Type::String,
-        };
-        let mut local = Vec::new();
-        let template = scan(text, matches!(site, Site::Text { .. }), &mut local);
-        crate::format::collect(&template, context_type, &|at| origin.locate(at), &mut found);
-        origin.relocate(local, &mut problems);
-    });
-    if let Err(syntax) = parsed {
-        problems.push(syntax);
-    }
-    if problems.is_empty() {
-        Ok(found)
-    } else {
-        Err(problems)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::resolve::Env;
     use std::collections::HashMap;
 
-    #[test]
-    fn the_plain_path_writes_what_the_general_path_writes() {
-        let values: [&[u8]; 7] = [
-            b"plain",
-            b"",
-            b"q\"u'o\\te ${X} $${Y} $",
-            b"\x01\x7f tab\t",
-            "\u{fc}ber".as_bytes(),
-            b"\xff\xfe",
-            b"${A}",
-        ];
-        let pieces = [
-            "a", " ", "\\\"", "\\$", "\\${A}", "$", "$x", "${A}", "${B}", "$${A}", "${A:-d}",
-            "${UNSET}", "${A:int}", "${C}", "}", "${",
-        ];
-        let contexts = [
-            Context::Charlist,
-            Context::Binary,
-            Context::BinaryUtf,
-            Context::Atom,
-        ];
-        let mut plain = 0;
-        let mut texts = vec![String::new()];
-        for _ in 0..3 {
-            texts = texts
-                .iter()
-                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
-                .collect();
-            for (text, (value, context)) in texts
-                .iter()
-                .zip(values.iter().cycle().zip(contexts.iter().cycle().skip(1)))
-            {
-                let vars = [("A", *value), ("B", &b"b\"\\"[..]), ("C", *value)];
-                let env = Env::from_pairs(vars.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
-                let types = HashMap::from([("C".to_string(), Type::Int)]);
-                let mut resolver = Resolver::new(&env, &types);
-                let text = text.as_bytes();
-                let mut fast = b"head".to_vec();
-                if !render_plain_text(text, *context, &resolver, &mut fast) {
-                    assert_eq!(
-                        fast, b"head",
-                        "nothing written when the plain path gives up"
-                    );
-                    continue;
-                }
-                plain += 1;
-                let mut local = Vec::new();
-                let template = scan(text, true, &mut local);
-                let site = Site::Text {
-                    content: 0..text.len(),
-                    context: *context,
-                    whole: None,
-                };
-                let mut problems = Vec::new();
-                let mut general = b"head".to_vec();
-                let rendered = render_scanned(
-                    &site,
-                    &template,
-                    Origin::At(0),
-                    &mut resolver,
-                    local,
-                    &mut problems,
-                    &mut general,
-                );
-                assert!(
-                    rendered.is_some() && problems.is_empty(),
-                    "{text:?} {context:?}"
-                );
-                assert_eq!(
-                    fast,
-                    general,
-                    "{:?} in {context:?}",
-                    String::from_utf8_lossy(text)
-                );
-            }
-        }
-        assert!(plain > 500, "the plain path took only {plain} texts");
-    }
-
     fn render_with(src: &str, vars: &[(&str, &[u8])]) -> Result<String, Vec<String>> {
         let env = Env::from_pairs(vars.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
         let types = HashMap::new();
-        let mut resolver = Resolver::new(&env, &types);
-        render(src.as_bytes(), &mut resolver)
-            .map(|b| String::from_utf8(b).unwrap())
+        let resolver = Resolver::new(&env, &types);
+        render(src.as_bytes(), &resolver)
+            .map(|r| String::from_utf8(r.bytes).unwrap())
             .map_err(|ps| ps.into_iter().map(|p| p.message).collect())
     }
 
@@ -843,6 +738,24 @@ mod tests {
         assert_eq!(out, r#"[<<"\x{FF}">>]."#);
         let errs = render_with("[\"${A}\", '${A}'].", &[("A", b"\xff")]).unwrap_err();
         assert_eq!(errs.len(), 2);
+    }
+
+    /// A top-level string a typed placeholder turns into a number or an
+    /// atom is no longer a file name to include.
+    #[test]
+    fn a_top_level_string_that_becomes_another_term_is_no_include() {
+        let env = Env::from_pairs([("N".to_string(), b"5".to_vec())]);
+        let types = HashMap::new();
+        let resolver = Resolver::new(&env, &types);
+        let src = br#"["${N:int}", "${N:atom}", "x${N}", {kernel, []}]."#;
+        let rendered = render(src, &resolver).unwrap();
+        assert_eq!(rendered.bytes, br#"[5, '5', "x5", {kernel, []}]."#);
+        let names: Vec<&str> = rendered
+            .top_strings
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, ["x5"]);
     }
 
     #[test]
