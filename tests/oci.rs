@@ -589,7 +589,6 @@ fn a_scratch_image_without_etc_passwd_takes_a_numeric_user_and_refuses_a_name() 
 }
 
 #[test]
-#[ignore = "needs exec-form pre-stop (issue 12 item 2)"]
 fn an_exec_form_pre_stop_runs_in_an_image_without_a_shell() {
     if !oci::can_run_containers() {
         return;
@@ -634,6 +633,30 @@ fn an_exec_form_pre_stop_runs_in_an_image_without_a_shell() {
         container.output()
     );
     assert_eq!(status, 143, "then TERM reached the app");
+}
+
+#[test]
+fn a_string_pre_stop_in_an_image_without_a_shell_is_refused_at_start() {
+    if !oci::can_run_containers() {
+        return;
+    }
+    let mut bundle = Bundle::new(Image::Scratch);
+    bundle.bind(static_launch(), "/launch", false).tmp().args(&[
+        "/launch",
+        "--pre-stop",
+        "bin/app rpc 'App.drain()'",
+        "--",
+        "/launch",
+        "--version",
+    ]);
+    let mut container = bundle.run("nosh");
+    assert_eq!(container.wait(Duration::from_secs(60)), 64);
+    let err = container.stderr();
+    assert!(
+        err.contains("/bin/sh") && err.contains("JSON array"),
+        "{err}"
+    );
+    assert!(!container.output().contains("launch 0."), "the command ran");
 }
 
 /// Milliseconds from `runc kill ID TERM` to the container's exit.

@@ -1158,3 +1158,100 @@ fn a_second_stop_signal_while_leftovers_are_stopped_kills_them_at_once() {
         assert_eq!(status.code(), Some(3), "{mode:?}");
     }
 }
+
+#[test]
+fn an_exec_form_pre_stop_runs_its_program_without_a_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    // A shell would expand $HOME and take the quotes away.
+    let hook = r#"  ["printf", "%s|", "a b", "$HOME", "'q'"]"#;
+    let mut child = launch_as(
+        As::Plain,
+        &[
+            "--pre-stop",
+            hook,
+            "--",
+            "bash",
+            "-c",
+            "trap 'exit 0' TERM; touch \"$READY\"; while :; do sleep 0.05 & wait $!; done",
+        ],
+    )
+    .env("READY", &ready)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    kill(child.id() as i32, 15);
+    let status = finish(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(out, "a b|$HOME|'q'|");
+}
+
+#[test]
+fn a_pre_stop_starting_with_a_bracket_must_be_an_array_of_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = dir.path().join("ran");
+    for bad in [
+        "[]",
+        "[\"\"]",
+        "[1]",
+        "[\"a\", 2]",
+        "[\"a\"",
+        " [bin/app, rpc]",
+    ] {
+        for from_variable in [false, true] {
+            let mut args = vec![];
+            if !from_variable {
+                args.extend(["--pre-stop", bad]);
+            }
+            args.extend(["--", "touch", ran.to_str().unwrap()]);
+            let mut cmd = launch_as(As::Plain, &args);
+            if from_variable {
+                cmd.env("LAUNCH_PRE_STOP", bad);
+            }
+            let out = cmd.output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "{bad}: {err}");
+            assert!(err.contains("--pre-stop"), "{bad}: {err}");
+            assert!(err.contains("JSON array of strings"), "{bad}: {err}");
+            if from_variable {
+                assert!(err.contains("LAUNCH_PRE_STOP"), "{bad}: {err}");
+            }
+            assert!(!ran.exists(), "{bad}: the command ran");
+        }
+    }
+}
+
+#[test]
+fn a_pre_stop_hook_that_cannot_start_is_named_and_the_stop_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let mut child = launch_as(
+        As::Plain,
+        &[
+            "--pre-stop",
+            r#"["/nonexistent/drain", "now"]"#,
+            "--",
+            "sh",
+            "-c",
+            "touch \"$READY\"; exec sleep 30",
+        ],
+    )
+    .env("READY", &ready)
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    kill(child.id() as i32, 15);
+    let status = finish(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(143), "TERM still reached the child");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        err.contains("cannot start the pre-stop hook: /nonexistent/drain: No such file"),
+        "{err}"
+    );
+}

@@ -10,10 +10,12 @@
 //! and any other is forwarded once the child exists.
 //!
 //! `signals.rs` names signals and reads durations and `--rewrite`;
-//! `wait.rs` checks the `--wait` targets; `sys.rs` holds every `unsafe`
+//! `hook.rs` reads `--pre-stop`; `wait.rs` checks the `--wait` targets;
+//! `sys.rs` holds every `unsafe`
 //! block (sending signals by number, reaping, what the child does between
 //! fork and exec).
 
+pub mod hook;
 pub mod signals;
 mod sys;
 pub mod wait;
@@ -64,9 +66,9 @@ pub struct Options {
     pub grace_period: Option<Duration>,
     /// On a stop signal, wait this long before anything else.
     pub stop_delay: Option<Duration>,
-    /// On a stop signal, after the delay, run `sh -c` this as the child's
-    /// user and wait for it.
-    pub pre_stop: Option<String>,
+    /// On a stop signal, after the delay, run this as the child's user and
+    /// wait for it.
+    pub pre_stop: Option<hook::PreStop>,
     /// Wait for these before starting.
     pub wait: Vec<Target>,
     /// Give up waiting after this long.
@@ -257,7 +259,7 @@ pub fn exec(sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Option
     });
     match replaced {
         Ok(never) => match never {},
-        Err(code) => ExitCode::from(code),
+        Err(e) => ExitCode::from(start_failed(command, &e)),
     }
 }
 
@@ -333,30 +335,32 @@ fn take_early_signals(sig: &mut Signals, opts: &Options) -> Result<(), u8> {
 /// Starts `command` as set up (fork, then the setup, then exec) and returns
 /// its PID; when it cannot be started, says why and returns 126 or 127.
 fn spawn(command: &[OsString], env: &[EnvChange], setup: sys::ChildSetup) -> Result<Pid, u8> {
-    start(command, |argv| {
-        let mut cmd = command_for(argv, env)?;
-        sys::prepare(&mut cmd, setup.clone());
-        let child = cmd.spawn()?;
-        i32::try_from(child.id())
-            .map(Pid::from_raw)
-            .map_err(|_| io::Error::other("the kernel gave a PID out of range"))
-    })
+    start(command, |argv| spawn_argv(argv, env, &setup)).map_err(|e| start_failed(command, &e))
+}
+
+/// Starts `argv` as set up and returns its PID.
+fn spawn_argv(argv: &[OsString], env: &[EnvChange], setup: &sys::ChildSetup) -> io::Result<Pid> {
+    let mut cmd = command_for(argv, env)?;
+    sys::prepare(&mut cmd, setup.clone());
+    let child = cmd.spawn()?;
+    i32::try_from(child.id())
+        .map(Pid::from_raw)
+        .map_err(|_| io::Error::other("the kernel gave a PID out of range"))
 }
 
 /// Runs `start` on `command`; a file the kernel cannot run is a script for
-/// `/bin/sh`, as execvp has it. A failure is said and becomes 126 or 127.
+/// `/bin/sh`, as execvp has it.
 fn start<T>(
     command: &[OsString],
     mut start: impl FnMut(&[OsString]) -> io::Result<T>,
-) -> Result<T, u8> {
+) -> io::Result<T> {
     match start(command) {
-        Ok(started) => Ok(started),
         Err(e) if e.raw_os_error() == Some(Errno::ENOEXEC as i32) => {
             let mut with_sh = vec![OsString::from("/bin/sh")];
             with_sh.extend(command.iter().cloned());
-            start(&with_sh).map_err(|e| start_failed(command, &e))
+            start(&with_sh)
         }
-        Err(e) => Err(start_failed(command, &e)),
+        started => started,
     }
 }
 
@@ -510,18 +514,15 @@ impl<'a> Life<'a> {
     }
 
     /// Starts `--pre-stop` as the child's user, in a process group of its
-    /// own, or forwards the stop signal when there is none.
+    /// own, or forwards the stop signal when there is none (or it cannot be
+    /// started).
     fn run_hook(&mut self, signo: i32) {
         let Some(hook) = &self.opts.pre_stop else {
             return self.forward_stop(signo);
         };
-        let sh = [
-            OsString::from("/bin/sh"),
-            OsString::from("-c"),
-            OsString::from(hook),
-        ];
+        let argv = hook.argv();
         let setup = self.sig.child_setup(true, false, self.opts.user);
-        match spawn(&sh, self.env, setup) {
+        match start(&argv, |argv| spawn_argv(argv, self.env, &setup)) {
             Ok(pid) => {
                 self.opts
                     .log
@@ -533,8 +534,14 @@ impl<'a> Life<'a> {
                     until: Instant::now().checked_add(bound),
                 };
             }
-            // spawn said why.
-            Err(_) => self.forward_stop(signo),
+            Err(e) => {
+                let program = argv.first().map(|p| p.to_string_lossy());
+                say(format_args!(
+                    "cannot start the pre-stop hook: {}: {e}; stopping without it",
+                    program.unwrap_or_default()
+                ));
+                self.forward_stop(signo);
+            }
         }
     }
 
