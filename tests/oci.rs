@@ -408,7 +408,6 @@ fn orphans_are_reaped_under_launch_and_stay_zombies_without_an_init() {
 }
 
 #[test]
-#[ignore = "needs whole-container stop (issue 12 item 1)"]
 fn term_reaches_a_process_started_by_runc_exec_and_its_orphans_are_reaped() {
     let Some(release) = rebar3_release() else {
         return;
