@@ -446,6 +446,42 @@ fn term_reaches_a_process_started_by_runc_exec_and_its_orphans_are_reaped() {
 }
 
 #[test]
+fn a_daemon_gets_sigterm_where_seccomp_forbids_pidfds() {
+    if !oci::can_run_containers() {
+        return;
+    }
+    // EPERM (1) as Docker before 20.10 answered calls its profile did not
+    // know; ENOSYS (38) as later ones do.
+    for (calls, errno) in [
+        (&["pidfd_send_signal"][..], 1),
+        (&["pidfd_open", "pidfd_send_signal"][..], 1),
+        (&["pidfd_open", "pidfd_send_signal"][..], 38),
+    ] {
+        let mut bundle = Bundle::new(Image::Debian);
+        let daemon = "trap 'echo bye > /report/bye; exit 0' TERM; touch /report/up; \
+                      while :; do sleep 0.05 & wait $!; done";
+        let child = format!(
+            "setsid sh -c \"{daemon}\" </dev/null >/dev/null 2>&1 & \
+             while [ ! -e /report/up ]; do sleep 0.02; done; exit 3"
+        );
+        bundle
+            .bind(static_launch(), "/launch", false)
+            .seccomp_errno(calls, errno)
+            .args(&["/launch", "-v", "--", "sh", "-c", &child]);
+        let report = bundle.volume("/report");
+        let mut container = bundle.run("seccomp");
+        let status = container.wait(Duration::from_secs(60));
+        assert_eq!(status, 3, "{calls:?} {errno}: {}", container.output());
+        assert_eq!(
+            read(&report.join("bye")),
+            "bye\n",
+            "{calls:?} {errno}: the daemon's goodbye:\n{}",
+            container.output()
+        );
+    }
+}
+
+#[test]
 fn the_release_runs_as_a_user_that_is_not_root_rendering_into_tmp() {
     let Some(release) = rebar3_release() else {
         return;

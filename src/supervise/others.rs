@@ -173,16 +173,22 @@ fn signal(p: &Process, signo: i32) -> Delivery {
         Err(e) if e.raw_os_error() == Some(Errno::EPERM as i32) => Delivery::Refused,
         Err(_) => Delivery::Gone,
     };
+    let kill = || outcome(sys::send(Pid::from_raw(p.pid), signo));
     match sys::PidFd::open(p.pid) {
         // Open, the pidfd holds whatever process had the PID then; the same
         // start time after that proves it was the listed one, which was
         // alive before and after.
-        Ok(fd) if same() => outcome(fd.send(signo)),
+        Ok(fd) if same() => match fd.send(signo) {
+            // Refused: perhaps only pidfd_send_signal is (a seccomp profile
+            // that allows pidfd_open); kill(2) says whether launch may.
+            Err(e) if e.raw_os_error() == Some(Errno::EPERM as i32) => kill(),
+            sent => outcome(sent),
+        },
         Ok(_) => Delivery::Gone,
         Err(e) if e.raw_os_error() == Some(Errno::ESRCH as i32) => Delivery::Gone,
         // No pidfds (a kernel before 5.3, a seccomp profile that forbids
         // them): check, then kill(2), a race as narrow as it can be.
-        Err(_) if same() => outcome(sys::send(Pid::from_raw(p.pid), signo)),
+        Err(_) if same() => kill(),
         Err(_) => Delivery::Gone,
     }
 }
