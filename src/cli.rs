@@ -19,6 +19,7 @@ use clap::{ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, 
 
 use crate::diag::Log;
 use crate::resolve::Env;
+use crate::supervise::hook::PreStop;
 use crate::supervise::signals::{parse_duration, parse_rewrite};
 use crate::supervise::wait::Target;
 use crate::types::Type;
@@ -175,9 +176,9 @@ pub struct SuperviseArgs {
     #[arg(long, env = "LAUNCH_STOP_DELAY", value_name = "DUR", value_parser = parse_duration)]
     pub stop_delay: Option<Duration>,
 
-    /// On a stop signal, run `sh -c CMD` and wait for it before forwarding (after the delay)
-    #[arg(long, env = "LAUNCH_PRE_STOP", value_name = "CMD")]
-    pub pre_stop: Option<String>,
+    /// On a stop signal, run `sh -c CMD`, or a JSON array `["PROGRAM", "ARG"]` without a shell, and wait for it before forwarding (after the delay)
+    #[arg(long, env = "LAUNCH_PRE_STOP", value_name = "CMD", value_parser = PreStop::parse)]
+    pub pre_stop: Option<PreStop>,
 
     /// Before starting, wait until tcp://HOST:PORT or unix:///PATH accepts, or file:///PATH exists (repeatable; `,` separates several)
     #[arg(

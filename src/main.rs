@@ -329,6 +329,10 @@ fn supervise_options(a: &SuperviseArgs, log: Log) -> Result<supervise::Options, 
         Some(spec) => Some(supervise::parse_user(spec).map_err(Failure::Usage)?),
         None => None,
     };
+    // A hook that could never start is found now, not when the container stops.
+    if let (Some(hook), false) = (&a.pre_stop, a.exec) {
+        hook.check().map_err(Failure::Usage)?;
+    }
     Ok(supervise::Options {
         group: a.group,
         rewrites: supervise::signals::Rewrites::new(&a.rewrite),

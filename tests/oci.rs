@@ -408,7 +408,6 @@ fn orphans_are_reaped_under_launch_and_stay_zombies_without_an_init() {
 }
 
 #[test]
-#[ignore = "needs whole-container stop (issue 12 item 1)"]
 fn term_reaches_a_process_started_by_runc_exec_and_its_orphans_are_reaped() {
     let Some(release) = rebar3_release() else {
         return;
@@ -444,6 +443,42 @@ fn term_reaches_a_process_started_by_runc_exec_and_its_orphans_are_reaped() {
         Some(0),
         "it ended by its trap, not SIGKILL"
     );
+}
+
+#[test]
+fn a_daemon_gets_sigterm_where_seccomp_forbids_pidfds() {
+    if !oci::can_run_containers() {
+        return;
+    }
+    // EPERM (1) as Docker before 20.10 answered calls its profile did not
+    // know; ENOSYS (38) as later ones do.
+    for (calls, errno) in [
+        (&["pidfd_send_signal"][..], 1),
+        (&["pidfd_open", "pidfd_send_signal"][..], 1),
+        (&["pidfd_open", "pidfd_send_signal"][..], 38),
+    ] {
+        let mut bundle = Bundle::new(Image::Debian);
+        let daemon = "trap 'echo bye > /report/bye; exit 0' TERM; touch /report/up; \
+                      while :; do sleep 0.05 & wait $!; done";
+        let child = format!(
+            "setsid sh -c \"{daemon}\" </dev/null >/dev/null 2>&1 & \
+             while [ ! -e /report/up ]; do sleep 0.02; done; exit 3"
+        );
+        bundle
+            .bind(static_launch(), "/launch", false)
+            .seccomp_errno(calls, errno)
+            .args(&["/launch", "-v", "--", "sh", "-c", &child]);
+        let report = bundle.volume("/report");
+        let mut container = bundle.run("seccomp");
+        let status = container.wait(Duration::from_secs(60));
+        assert_eq!(status, 3, "{calls:?} {errno}: {}", container.output());
+        assert_eq!(
+            read(&report.join("bye")),
+            "bye\n",
+            "{calls:?} {errno}: the daemon's goodbye:\n{}",
+            container.output()
+        );
+    }
 }
 
 #[test]
@@ -589,7 +624,6 @@ fn a_scratch_image_without_etc_passwd_takes_a_numeric_user_and_refuses_a_name() 
 }
 
 #[test]
-#[ignore = "needs exec-form pre-stop (issue 12 item 2)"]
 fn an_exec_form_pre_stop_runs_in_an_image_without_a_shell() {
     if !oci::can_run_containers() {
         return;
@@ -634,6 +668,30 @@ fn an_exec_form_pre_stop_runs_in_an_image_without_a_shell() {
         container.output()
     );
     assert_eq!(status, 143, "then TERM reached the app");
+}
+
+#[test]
+fn a_string_pre_stop_in_an_image_without_a_shell_is_refused_at_start() {
+    if !oci::can_run_containers() {
+        return;
+    }
+    let mut bundle = Bundle::new(Image::Scratch);
+    bundle.bind(static_launch(), "/launch", false).tmp().args(&[
+        "/launch",
+        "--pre-stop",
+        "bin/app rpc 'App.drain()'",
+        "--",
+        "/launch",
+        "--version",
+    ]);
+    let mut container = bundle.run("nosh");
+    assert_eq!(container.wait(Duration::from_secs(60)), 64);
+    let err = container.stderr();
+    assert!(
+        err.contains("/bin/sh") && err.contains("JSON array"),
+        "{err}"
+    );
+    assert!(!container.output().contains("launch 0."), "the command ran");
 }
 
 /// Milliseconds from `runc kill ID TERM` to the container's exit.

@@ -539,3 +539,115 @@ fn an_old_style_release_is_not_expanded_twice_with_relx_replace_os_vars_set() {
         "relx leaks SECRET into GREETING: {theirs}"
     );
 }
+
+/// `launch -- bin/app eval EXPR`, a one-shot command such as a migration:
+/// mix's `eval` starts a new VM without starting the application, with the
+/// sys.config and vm.args the start script is pointed at
+/// (`RELEASE_SYS_CONFIG`, `RELEASE_VM_ARGS`), so it sees the rendered ones:
+/// the port placeholder comes back as an integer.
+#[test]
+fn a_mix_release_eval_sees_the_rendered_config_with_real_types() {
+    let Some(release) = mix_release() else {
+        return;
+    };
+    let before = listing(&release.root);
+    // As a migration module loads its application before it reads its
+    // configuration (the application is not started by eval).
+    let expr = ":ok = Application.load(:reporter)
+        :io.format(\"~w~n~w~n\", [Application.get_env(:reporter, :port), :init.get_argument(:motd)])";
+    let out = run(launch()
+        .arg("--")
+        .arg(release.root.join("bin/reporter"))
+        .args(["eval", expr])
+        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+        .env("PORT", "4321")
+        .env("DB_USER", "u")
+        .env("DB_PASSWORD", "p")
+        .env("MOTD", MOTD));
+    assert_eq!(code(&out), 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("4321\n{{ok,[[{}]]}}\n", charlist(MOTD))
+    );
+    assert_eq!(
+        listing(&release.root),
+        before,
+        "the release directory was written"
+    );
+}
+
+/// relx's `eval` (rebar3 3.19) runs the expression on the running node, not
+/// in a new VM: its script reads the node's name and cookie from the vm.args
+/// it is pointed at (`VMARGS_PATH`), so under launch it finds the node
+/// through the rendered one. A one-shot command in a VM of its own, as a
+/// migration in an init container runs, is relx's `console_clean` with
+/// `-noshell -eval`; it reads the rendered sys.config (`RELX_CONFIG_PATH`).
+#[test]
+fn a_rebar3_release_eval_and_a_one_shot_command_see_the_rendered_config() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    let reporter = release.root.join("bin/reporter");
+    let node = format!("eval_{}", std::process::id());
+    let env = |cmd: &mut Command| {
+        rebar3_env(cmd)
+            .env("NODE_NAME", &node)
+            .env("HOME", std::env::var_os("HOME").unwrap_or_default());
+    };
+
+    // One-shot, with no node running: relx's eval has none to talk to.
+    let mut cmd = launch();
+    cmd.arg("--").arg(&reporter).args([
+        "console_clean",
+        "-noshell",
+        "-eval",
+        "ok = application:load(reporter), \
+         io:format(\"port ~w~n\", [application:get_env(reporter, port)]), halt().",
+    ]);
+    env(&mut cmd);
+    let out = run(&mut cmd);
+    assert_eq!(code(&out), 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().any(|l| l == "port {ok,4321}"),
+        "the one-shot VM read the rendered sys.config: {stdout}"
+    );
+
+    // eval on the running node, the node started under launch too.
+    let mut cmd = launch();
+    cmd.arg("--").arg(&reporter).arg("foreground");
+    env(&mut cmd);
+    let mut node_run = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let eval = || {
+        let mut cmd = launch();
+        cmd.arg("--")
+            .arg(&reporter)
+            .args(["eval", "application:get_env(reporter, port)."]);
+        env(&mut cmd);
+        cmd.output().unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let answer = loop {
+        let out = eval();
+        if out.status.success() {
+            break String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "eval never reached the node: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let status = Command::new("kill")
+        .args(["-TERM", &node_run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(node_run.wait().unwrap().code(), Some(0));
+    assert_eq!(answer.trim(), "{ok, 4321}");
+}

@@ -280,14 +280,15 @@ fn a_hundred_orphans_are_all_reaped() {
 #[test]
 fn group_forwarding_reaches_a_grandchild_the_child_shields() {
     for mode in modes() {
-        for (group, expect) in [(true, "TERM\n"), (false, "")] {
+        for (group, expect) in [(true, "HUP\n"), (false, "")] {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("grandchild");
-            // The child catches TERM and does nothing with it (a handler, not
-            // SIG_IGN, which the grandchild would inherit).
+            // The child catches HUP and does nothing with it (a handler, not
+            // SIG_IGN, which the grandchild would inherit). HUP, not a stop
+            // signal: those reach every process whatever --group says.
             let script = r#"
-trap 'true' TERM
-bash -c 'trap "echo TERM >> \"$OUT\"; exit 0" TERM; echo ready > "$OUT.ready"; while :; do sleep 0.05 & wait $!; done' &
+trap 'true' HUP TERM
+bash -c 'trap "echo HUP >> \"$OUT\"; exit 0" HUP; echo ready > "$OUT.ready"; while :; do sleep 0.05 & wait $!; done' &
 pid=$!
 while kill -0 $pid 2>/dev/null; do sleep 0.05; done
 exit 0
@@ -304,15 +305,17 @@ exit 0
                 .unwrap();
             let ready = PathBuf::from(format!("{}.ready", out.display()));
             eventually(Duration::from_secs(5), "the grandchild", || ready.exists());
-            kill(launch_pid(&child, mode), 15);
+            let pid = launch_pid(&child, mode);
+            kill(pid, 1);
+            if group {
+                eventually(Duration::from_secs(5), "HUP", || !read(&out).is_empty());
+            } else {
+                std::thread::sleep(Duration::from_millis(300));
+                kill(pid, 15);
+            }
             let status = finish(&mut child, Duration::from_secs(10));
             assert_eq!(read(&out), expect, "{mode:?} group={group}");
-            let want = if group { 0 } else { 137 };
-            assert_eq!(
-                status.code(),
-                Some(want),
-                "{mode:?} group={group}: grace period kills"
-            );
+            assert_eq!(status.code(), Some(0), "{mode:?} group={group}");
         }
     }
 }
@@ -468,8 +471,13 @@ fn leftovers_of_the_childs_group_are_stopped_when_it_exits() {
         .unwrap();
         assert_eq!(out.status.code(), Some(3), "{mode:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("sending SIGTERM to what is left"), "{err}");
-        assert!(err.contains("killing it"), "{err}");
+        // The subshell runs `sleep` in its place.
+        assert!(err.contains("sent SIGTERM to 1 process: "), "{err}");
+        assert!(
+            err.contains("still running after the grace period (300ms); killing 1 process: "),
+            "{err}"
+        );
+        assert!(err.contains(" (sleep)"), "{err}");
     }
 }
 
@@ -1152,9 +1160,362 @@ fn a_second_stop_signal_while_leftovers_are_stopped_kills_them_at_once() {
         .spawn()
         .unwrap();
         let lines = StderrLines::of(&mut child);
-        lines.wait_for("sending SIGTERM to what is left", Duration::from_secs(5));
+        lines.wait_for("sent SIGTERM", Duration::from_secs(5));
         kill(launch_pid(&child, mode), 15);
         let status = finish(&mut child, Duration::from_secs(10));
         assert_eq!(status.code(), Some(3), "{mode:?}");
+    }
+}
+
+#[test]
+fn an_exec_form_pre_stop_runs_its_program_without_a_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    // A shell would expand $HOME and take the quotes away.
+    let hook = r#"  ["printf", "%s|", "a b", "$HOME", "'q'"]"#;
+    let mut child = launch_as(
+        As::Plain,
+        &[
+            "--pre-stop",
+            hook,
+            "--",
+            "bash",
+            "-c",
+            "trap 'exit 0' TERM; touch \"$READY\"; while :; do sleep 0.05 & wait $!; done",
+        ],
+    )
+    .env("READY", &ready)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    kill(child.id() as i32, 15);
+    let status = finish(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(out, "a b|$HOME|'q'|");
+}
+
+#[test]
+fn a_pre_stop_starting_with_a_bracket_must_be_an_array_of_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = dir.path().join("ran");
+    for bad in [
+        "[]",
+        "[\"\"]",
+        "[1]",
+        "[\"a\", 2]",
+        "[\"a\"",
+        " [bin/app, rpc]",
+    ] {
+        for from_variable in [false, true] {
+            let mut args = vec![];
+            if !from_variable {
+                args.extend(["--pre-stop", bad]);
+            }
+            args.extend(["--", "touch", ran.to_str().unwrap()]);
+            let mut cmd = launch_as(As::Plain, &args);
+            if from_variable {
+                cmd.env("LAUNCH_PRE_STOP", bad);
+            }
+            let out = cmd.output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "{bad}: {err}");
+            assert!(err.contains("--pre-stop"), "{bad}: {err}");
+            assert!(err.contains("JSON array of strings"), "{bad}: {err}");
+            if from_variable {
+                assert!(err.contains("LAUNCH_PRE_STOP"), "{bad}: {err}");
+            }
+            assert!(!ran.exists(), "{bad}: the command ran");
+        }
+    }
+}
+
+#[test]
+fn a_pre_stop_hook_that_cannot_start_is_named_and_the_stop_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let mut child = launch_as(
+        As::Plain,
+        &[
+            "--pre-stop",
+            r#"["/nonexistent/drain", "now"]"#,
+            "--",
+            "sh",
+            "-c",
+            "touch \"$READY\"; exec sleep 30",
+        ],
+    )
+    .env("READY", &ready)
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    kill(child.id() as i32, 15);
+    let status = finish(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(143), "TERM still reached the child");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        err.contains("cannot start the pre-stop hook: /nonexistent/drain: No such file"),
+        "{err}"
+    );
+}
+
+/// A daemon: started by the child with `setsid`, so in a session and
+/// process group of its own, out of reach of the child's group. It writes
+/// its PID to `$OUT.pid`, then `bye` to `$OUT` on SIGTERM, or ignores
+/// SIGTERM when `IGNORE` is set (as its children do then).
+const DAEMON: &str = r#"
+if [ -n "$IGNORE" ]; then trap '' TERM; else trap 'echo bye > "$OUT"; exit 0' TERM; fi
+echo $$ > "$OUT.pid.tmp"; mv "$OUT.pid.tmp" "$OUT.pid"
+while :; do sleep 0.05 & wait $!; done
+"#;
+
+/// The child's script: starts [`DAEMON`], waits until it is up, then runs
+/// `then`.
+fn with_daemon(then: &str) -> String {
+    format!(
+        "setsid bash -c '{}' </dev/null >/dev/null 2>&1 &\nwhile [ ! -e \"$OUT.pid\" ]; do sleep 0.02; done\n{then}",
+        DAEMON.replace('\'', "'\\''")
+    )
+}
+
+/// Processes on this machine started with `OUT=out` in their environment:
+/// what a test started, whatever namespace it runs in.
+fn started_with(out: &Path) -> Vec<i32> {
+    let marker = format!("OUT={}", out.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap() {
+        let Ok(pid) = entry.unwrap().file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+            continue;
+        };
+        if environ.split(|&b| b == 0).any(|v| v == marker.as_bytes()) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Kills, when dropped, what a test started and left running (what launch
+/// did not stop before this change), so that a failing test leaves nothing.
+struct KillLeft(PathBuf);
+
+impl Drop for KillLeft {
+    fn drop(&mut self) {
+        for _ in 0..100 {
+            let left = started_with(&self.0);
+            if left.is_empty() {
+                return;
+            }
+            for pid in left {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// What launch wrote to stderr, once it has exited.
+fn stderr_of(child: &mut Child) -> String {
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    err
+}
+
+#[test]
+fn a_setsid_daemon_gets_sigterm_when_the_child_exits() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        let mut child = launch_as(mode, &["-v", "--", "bash", "-c", &with_daemon("exit 3")])
+            .env("OUT", &out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(3), "{mode:?}: {err}");
+        assert_eq!(read(&out), "bye\n", "{mode:?}: the daemon's goodbye: {err}");
+        let daemon = read(&PathBuf::from(format!("{}.pid", out.display())));
+        assert!(
+            err.contains(&format!("{} (bash)", daemon.trim())) && err.contains("sent SIGTERM"),
+            "{mode:?}: -v names the daemon: {err}"
+        );
+        assert_eq!(started_with(&out), [], "{mode:?}: left running");
+    }
+}
+
+#[test]
+fn a_setsid_daemon_gets_sigterm_when_the_stop_signal_is_forwarded() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        // The child stops only once the daemon has said goodbye: the daemon
+        // must have had SIGTERM while the child still ran.
+        let script = format!(
+            "trap 'while [ ! -s \"$OUT\" ]; do sleep 0.02; done; exit 0' TERM\n{}",
+            with_daemon("while :; do sleep 0.05 & wait $!; done")
+        );
+        let mut child = launch_as(mode, &["--", "bash", "-c", &script])
+            .env("OUT", &out)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid_file = PathBuf::from(format!("{}.pid", out.display()));
+        eventually(Duration::from_secs(5), "the daemon", || pid_file.exists());
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        assert_eq!(read(&out), "bye\n", "{mode:?}");
+    }
+}
+
+#[test]
+fn a_daemon_that_ignores_sigterm_is_killed_when_the_grace_period_ends() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        let started = Instant::now();
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--grace-period",
+                "300ms",
+                "--",
+                "bash",
+                "-c",
+                &with_daemon("exit 3"),
+            ],
+        )
+        .env("OUT", &out)
+        .env("IGNORE", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let status = finish(&mut child, Duration::from_secs(10));
+        let took = started.elapsed();
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(3), "{mode:?}: {err}");
+        assert!(took >= Duration::from_millis(300), "{mode:?}: {took:?}");
+        let daemon = read(&PathBuf::from(format!("{}.pid", out.display())));
+        let killed = err
+            .lines()
+            .find(|l| l.contains("killing"))
+            .unwrap_or_else(|| panic!("{mode:?}: nothing killed: {err}"));
+        assert!(
+            killed.contains(&format!("{} (bash)", daemon.trim())),
+            "{mode:?}: {err}"
+        );
+        assert_eq!(started_with(&out), [], "{mode:?}: left running");
+    }
+}
+
+#[test]
+fn without_a_grace_period_what_ignores_sigterm_gets_five_seconds() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        let started = Instant::now();
+        let mut child = launch_as(mode, &["--", "bash", "-c", &with_daemon("exit 4")])
+            .env("OUT", &out)
+            .env("IGNORE", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = finish(&mut child, Duration::from_secs(20));
+        let took = started.elapsed();
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(4), "{mode:?}: {err}");
+        assert!(
+            took >= Duration::from_secs(5) && took < Duration::from_secs(15),
+            "{mode:?}: {took:?}"
+        );
+        assert!(
+            err.contains("killing"),
+            "{mode:?}: said at the normal level: {err}"
+        );
+        assert_eq!(started_with(&out), [], "{mode:?}: left running");
+    }
+}
+
+#[test]
+fn a_second_stop_signal_kills_what_ignored_the_first_at_once() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        let script = format!(
+            "trap 'exit 0' TERM\n{}",
+            with_daemon("while :; do sleep 0.05 & wait $!; done")
+        );
+        let mut child = launch_as(
+            mode,
+            &["-v", "--grace-period", "60s", "--", "bash", "-c", &script],
+        )
+        .env("OUT", &out)
+        .env("IGNORE", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let lines = StderrLines::of(&mut child);
+        let pid_file = PathBuf::from(format!("{}.pid", out.display()));
+        eventually(Duration::from_secs(5), "the daemon", || pid_file.exists());
+        let pid = launch_pid(&child, mode);
+        kill(pid, 15);
+        lines.wait_for("child exited", Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{mode:?}: launch waits"
+        );
+        let sent = Instant::now();
+        kill(pid, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        assert!(sent.elapsed() < Duration::from_secs(5), "{mode:?}");
+        assert_eq!(started_with(&out), [], "{mode:?}: left running");
+    }
+}
+
+#[test]
+fn a_process_forking_while_it_is_stopped_is_killed_with_all_it_started() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        // Forks as fast as it can, each child ignoring SIGTERM too; bounded,
+        // so that a launch that lets it escape does not leave a fork bomb.
+        let forker = r#"trap '' TERM
+echo $$ > "$OUT.pid"
+for i in $(seq 1 3000); do (sleep 30) & done
+wait"#;
+        let script = format!(
+            "setsid bash -c '{forker}' </dev/null >/dev/null 2>&1 &\nwhile [ ! -e \"$OUT.pid\" ]; do sleep 0.02; done\nsleep 0.2\nexit 6"
+        );
+        let mut child = launch_as(
+            mode,
+            &["--grace-period", "300ms", "--", "bash", "-c", &script],
+        )
+        .env("OUT", &out)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let status = finish(&mut child, Duration::from_secs(20));
+        assert_eq!(status.code(), Some(6), "{mode:?}");
+        assert_eq!(started_with(&out), [], "{mode:?}: left running");
     }
 }

@@ -2,7 +2,8 @@
 //! container's life in order: take the signals, become the reaper, wait for
 //! what the release needs, spawn it, forward signals and reap until it exits
 //! (a stop signal going through the stop sequence: delay, hook, signal,
-//! grace period), stop what it left behind, and pass its status on.
+//! grace period), stop what is left of the container, and pass its status
+//! on.
 //!
 //! Signals are blocked from the moment launch starts and read from a
 //! signalfd, so none is lost, not even one that arrives while the templates
@@ -10,10 +11,13 @@
 //! and any other is forwarded once the child exists.
 //!
 //! `signals.rs` names signals and reads durations and `--rewrite`;
-//! `wait.rs` checks the `--wait` targets; `sys.rs` holds every `unsafe`
-//! block (sending signals by number, reaping, what the child does between
-//! fork and exec).
+//! `hook.rs` reads `--pre-stop`; `wait.rs` checks the `--wait` targets;
+//! `others.rs` finds and signals the container's other processes;
+//! `sys.rs` holds every `unsafe` block (sending signals by number or through
+//! a pidfd, reaping, what the child does between fork and exec).
 
+pub mod hook;
+mod others;
 pub mod signals;
 mod sys;
 pub mod wait;
@@ -34,6 +38,7 @@ use nix::unistd::{Gid, Pid, Uid};
 
 use crate::diag::say;
 use crate::release::EnvChange;
+use others::Others;
 use signals::{is_stop, name};
 use sys::Ended;
 use wait::{Target, WaitError};
@@ -44,14 +49,18 @@ pub const NOT_EXECUTABLE: u8 = 126;
 pub const NOT_FOUND: u8 = 127;
 /// `--wait` timed out.
 pub const WAIT_TIMED_OUT: u8 = 69;
-/// How long what is left of the child's group gets after SIGTERM, when no
-/// grace period is set.
+/// How long the other processes get after the child exited, when no grace
+/// period is set.
 const DEFAULT_LEFTOVER_GRACE: Duration = Duration::from_secs(5);
 /// How long the pre-stop hook may run when no grace period is set:
 /// Kubernetes' default grace period.
 const DEFAULT_HOOK_BOUND: Duration = Duration::from_secs(30);
-/// How often launch looks whether what is left of the child's group is gone.
-const LEFTOVER_POLL: Duration = Duration::from_millis(20);
+/// How often launch looks whether the other processes are gone, at first;
+/// it looks less often the longer they take, up to [`LEFTOVER_POLL_MAX`].
+const LEFTOVER_POLL: Duration = Duration::from_millis(10);
+const LEFTOVER_POLL_MAX: Duration = Duration::from_millis(250);
+/// How long launch reaps what SIGKILL ended before it exits.
+const AFTER_KILL: Duration = Duration::from_secs(1);
 
 /// How the child is supervised.
 #[derive(Debug, Clone, Default)]
@@ -64,9 +73,9 @@ pub struct Options {
     pub grace_period: Option<Duration>,
     /// On a stop signal, wait this long before anything else.
     pub stop_delay: Option<Duration>,
-    /// On a stop signal, after the delay, run `sh -c` this as the child's
-    /// user and wait for it.
-    pub pre_stop: Option<String>,
+    /// On a stop signal, after the delay, run this as the child's user and
+    /// wait for it.
+    pub pre_stop: Option<hook::PreStop>,
     /// Wait for these before starting.
     pub wait: Vec<Target>,
     /// Give up waiting after this long.
@@ -239,10 +248,12 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         life.on_signal(signo);
     }
     let ended = life.supervise();
-    stop_leftovers(&sig, child, opts);
     let code = exit_code(ended);
-    opts.log
-        .step(format_args!("child exited; exiting with {code}"));
+    opts.log.step(format_args!(
+        "child exited; exiting with {code} once the other processes are gone"
+    ));
+    let deadline = life.leftovers_deadline();
+    stop_leftovers(&sig, &mut life.others, deadline, opts);
     ExitCode::from(code)
 }
 
@@ -257,7 +268,7 @@ pub fn exec(sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Option
     });
     match replaced {
         Ok(never) => match never {},
-        Err(code) => ExitCode::from(code),
+        Err(e) => ExitCode::from(start_failed(command, &e)),
     }
 }
 
@@ -333,30 +344,32 @@ fn take_early_signals(sig: &mut Signals, opts: &Options) -> Result<(), u8> {
 /// Starts `command` as set up (fork, then the setup, then exec) and returns
 /// its PID; when it cannot be started, says why and returns 126 or 127.
 fn spawn(command: &[OsString], env: &[EnvChange], setup: sys::ChildSetup) -> Result<Pid, u8> {
-    start(command, |argv| {
-        let mut cmd = command_for(argv, env)?;
-        sys::prepare(&mut cmd, setup.clone());
-        let child = cmd.spawn()?;
-        i32::try_from(child.id())
-            .map(Pid::from_raw)
-            .map_err(|_| io::Error::other("the kernel gave a PID out of range"))
-    })
+    start(command, |argv| spawn_argv(argv, env, &setup)).map_err(|e| start_failed(command, &e))
+}
+
+/// Starts `argv` as set up and returns its PID.
+fn spawn_argv(argv: &[OsString], env: &[EnvChange], setup: &sys::ChildSetup) -> io::Result<Pid> {
+    let mut cmd = command_for(argv, env)?;
+    sys::prepare(&mut cmd, setup.clone());
+    let child = cmd.spawn()?;
+    i32::try_from(child.id())
+        .map(Pid::from_raw)
+        .map_err(|_| io::Error::other("the kernel gave a PID out of range"))
 }
 
 /// Runs `start` on `command`; a file the kernel cannot run is a script for
-/// `/bin/sh`, as execvp has it. A failure is said and becomes 126 or 127.
+/// `/bin/sh`, as execvp has it.
 fn start<T>(
     command: &[OsString],
     mut start: impl FnMut(&[OsString]) -> io::Result<T>,
-) -> Result<T, u8> {
+) -> io::Result<T> {
     match start(command) {
-        Ok(started) => Ok(started),
         Err(e) if e.raw_os_error() == Some(Errno::ENOEXEC as i32) => {
             let mut with_sh = vec![OsString::from("/bin/sh")];
             with_sh.extend(command.iter().cloned());
-            start(&with_sh).map_err(|e| start_failed(command, &e))
+            start(&with_sh)
         }
-        Err(e) => Err(start_failed(command, &e)),
+        started => started,
     }
 }
 
@@ -415,8 +428,12 @@ struct Life<'a> {
     hook: Option<Pid>,
     /// When the child's group gets SIGKILL: the end of the grace period.
     kill_at: Option<Instant>,
+    /// When the grace period ends, kept once it has.
+    grace_ends: Option<Instant>,
     /// How the child ended, once it has.
     ended: Option<Ended>,
+    /// Every other process of the container.
+    others: Others,
 }
 
 impl<'a> Life<'a> {
@@ -429,7 +446,9 @@ impl<'a> Life<'a> {
             stop: Stop::Idle,
             hook: None,
             kill_at: None,
+            grace_ends: None,
             ended: None,
+            others: Others::new(child, opts.group, opts.log),
         }
     }
 
@@ -510,18 +529,15 @@ impl<'a> Life<'a> {
     }
 
     /// Starts `--pre-stop` as the child's user, in a process group of its
-    /// own, or forwards the stop signal when there is none.
+    /// own, or forwards the stop signal when there is none (or it cannot be
+    /// started).
     fn run_hook(&mut self, signo: i32) {
         let Some(hook) = &self.opts.pre_stop else {
             return self.forward_stop(signo);
         };
-        let sh = [
-            OsString::from("/bin/sh"),
-            OsString::from("-c"),
-            OsString::from(hook),
-        ];
+        let argv = hook.argv();
         let setup = self.sig.child_setup(true, false, self.opts.user);
-        match spawn(&sh, self.env, setup) {
+        match start(&argv, |argv| spawn_argv(argv, self.env, &setup)) {
             Ok(pid) => {
                 self.opts
                     .log
@@ -533,8 +549,14 @@ impl<'a> Life<'a> {
                     until: Instant::now().checked_add(bound),
                 };
             }
-            // spawn said why.
-            Err(_) => self.forward_stop(signo),
+            Err(e) => {
+                let program = argv.first().map(|p| p.to_string_lossy());
+                say(format_args!(
+                    "cannot start the pre-stop hook: {}: {e}; stopping without it",
+                    program.unwrap_or_default()
+                ));
+                self.forward_stop(signo);
+            }
         }
     }
 
@@ -558,10 +580,8 @@ impl<'a> Life<'a> {
         }
         if due(self.kill_at) && self.ended.is_none() {
             self.kill_at = None;
-            say(format_args!(
-                "the child is still running after the grace period; killing its process group"
-            ));
             let _ = sys::send(group(self.child), Signal::SIGKILL as i32);
+            self.others.kill(&grace_over(self.opts));
         }
     }
 
@@ -576,7 +596,7 @@ impl<'a> Life<'a> {
     }
 
     /// Forwards a stop signal; the first one forwarded starts the grace
-    /// period.
+    /// period, and every other process of the container gets SIGTERM.
     fn forward_stop(&mut self, signo: i32) {
         self.forward(signo);
         if self.stop != Stop::Forwarded {
@@ -585,6 +605,19 @@ impl<'a> Life<'a> {
                 .opts
                 .grace_period
                 .and_then(|grace| Instant::now().checked_add(grace));
+            self.grace_ends = self.kill_at;
+            self.others.stop();
+        }
+    }
+
+    /// Until when the other processes may take to stop once the child has
+    /// exited: the end of the grace period a forwarded stop signal started
+    /// (which may have passed), else the grace period, or 5 s, from now.
+    /// `None` is a grace period too long to end.
+    fn leftovers_deadline(&self) -> Option<Instant> {
+        match (self.stop, self.opts.grace_period) {
+            (Stop::Forwarded, Some(_)) => self.grace_ends,
+            (_, grace) => Instant::now().checked_add(grace.unwrap_or(DEFAULT_LEFTOVER_GRACE)),
         }
     }
 
@@ -620,6 +653,7 @@ impl<'a> Life<'a> {
         while let Some((pid, ended)) = sys::reap() {
             if pid == self.child {
                 self.ended = Some(ended);
+                self.others.child_reaped();
             } else if Some(pid) == self.hook {
                 self.hook = None;
                 if let Stop::Hooking { signo, .. } = self.stop {
@@ -633,54 +667,53 @@ impl<'a> Life<'a> {
     }
 }
 
-/// What is left of the child's process group after it exited gets SIGTERM,
-/// then SIGKILL after the grace period (or at once on a stop signal);
-/// orphans are reaped meanwhile.
-fn stop_leftovers(sig: &Signals, child: Pid, opts: &Options) {
-    let log = opts.log;
-    let leftovers = group(child);
+/// Once the child has exited, every other process of the container that
+/// has not had SIGTERM gets it; launch reaps until none is left, or until
+/// `deadline` or another stop signal, then SIGKILLs the rest and reaps what
+/// that ended.
+fn stop_leftovers(sig: &Signals, others: &mut Others, deadline: Option<Instant>, opts: &Options) {
     reap_orphans(opts);
-    if sys::send(leftovers, 0).is_err() {
-        return;
-    }
-    log.step(format_args!(
-        "sending SIGTERM to what is left of process group {child}"
-    ));
-    let _ = sys::send(leftovers, Signal::SIGTERM as i32);
-    let grace = opts.grace_period.unwrap_or(DEFAULT_LEFTOVER_GRACE);
-    let deadline = Instant::now().checked_add(grace);
-    'waiting: loop {
+    others.stop();
+    let mut poll = LEFTOVER_POLL;
+    let why = 'waiting: loop {
         reap_orphans(opts);
-        if sys::send(leftovers, 0).is_err() {
+        if !others.any_left() {
             return;
         }
         let now = Instant::now();
         if deadline.is_some_and(|at| now >= at) {
-            say(format_args!(
-                "process group {child} outlived the child by {}; killing it",
-                humanize(grace)
-            ));
-            break;
+            break grace_over(opts);
         }
-        let soon = now.checked_add(LEFTOVER_POLL);
+        let soon = now.checked_add(poll);
+        poll = poll.saturating_mul(2).min(LEFTOVER_POLL_MAX);
         sig.wait([deadline, soon].into_iter().flatten().min());
         while let Some(signo) = sig.next() {
             if is_stop(signo) && opts.rewrites.apply(signo).is_some() {
-                log.outcome(format_args!(
-                    "{}: killing what is left of process group {child}",
-                    name(signo)
-                ));
-                break 'waiting;
+                break 'waiting format!("{} again", name(signo));
             }
         }
-    }
-    let _ = sys::send(leftovers, Signal::SIGKILL as i32);
+    };
+    others.kill(&why);
     // SIGKILL takes effect at once but not in the same instant: reap what
     // it ended, for a moment, so that launch leaves no zombie behind.
-    let until = Instant::now().checked_add(Duration::from_millis(100));
-    while sys::send(leftovers, 0).is_ok() && until.is_some_and(|t| Instant::now() < t) {
-        std::thread::sleep(Duration::from_millis(5));
+    let until = Instant::now().checked_add(AFTER_KILL);
+    loop {
         reap_orphans(opts);
+        if !others.any_left() || until.is_none_or(|t| Instant::now() >= t) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Why what is still running is killed when the grace period is over.
+fn grace_over(opts: &Options) -> String {
+    match opts.grace_period {
+        Some(grace) => format!("still running after the grace period ({})", humanize(grace)),
+        None => format!(
+            "still running {} after the child exited",
+            humanize(DEFAULT_LEFTOVER_GRACE)
+        ),
     }
 }
 
