@@ -966,31 +966,40 @@ fn a_stop_signal_while_waiting_ends_launch_and_others_wait_for_the_child() {
 
 #[test]
 fn a_stop_signal_while_the_templates_are_read_ends_launch_before_the_child_starts() {
+    // A template large enough that rendering it takes a while (launch
+    // refuses a FIFO, so none can hold it): 300,000 placeholders, 6 MB.
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("sys.config");
+    let mut text = String::from("[");
+    for i in 0..300_000 {
+        text.push_str(&format!("{{k{i}, \"${{V}}\"}},\n"));
+    }
+    text.push_str("{last, 1}].\n");
+    std::fs::write(&template, text).unwrap();
     for mode in modes() {
-        let dir = tempfile::tempdir().unwrap();
-        // launch blocks reading a FIFO until something writes the template.
-        let fifo = dir.path().join("sys.config");
-        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
-        assert!(made.success());
         let mut child = launch_as(
             mode,
             &[
                 "-v",
                 "--sys-config",
-                fifo.to_str().unwrap(),
+                template.to_str().unwrap(),
                 "--",
                 "sleep",
                 "5",
             ],
         )
+        .env("V", "value")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
         let pid = launch_pid(&child, mode);
-        std::thread::sleep(Duration::from_millis(300));
+        // Once launch has taken its signals (SIGTERM is blocked, to be read
+        // from its signalfd), it is rendering.
+        eventually(Duration::from_secs(5), "launch to take its signals", || {
+            blocked(pid) & (1 << (15 - 1)) != 0
+        });
         kill(pid, 15);
-        std::fs::write(&fifo, "[{a, 1}].\n").unwrap();
-        let status = finish(&mut child, Duration::from_secs(5));
+        let status = finish(&mut child, Duration::from_secs(60));
         let mut err = String::new();
         std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
         assert_eq!(status.code(), Some(143), "{mode:?}: {err}");
@@ -999,6 +1008,16 @@ fn a_stop_signal_while_the_templates_are_read_ends_launch_before_the_child_start
             "{mode:?}: the child was started: {err}"
         );
     }
+}
+
+/// The signals process `pid` blocks (`SigBlk` in its status), 0 when gone.
+fn blocked(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0)
 }
 
 #[test]
