@@ -673,7 +673,9 @@ impl<'a> Life<'a> {
 /// that ended.
 fn stop_leftovers(sig: &Signals, others: &mut Others, deadline: Option<Instant>, opts: &Options) {
     reap_orphans(opts);
-    others.stop();
+    if !others.stop() {
+        return;
+    }
     let mut poll = LEFTOVER_POLL;
     let why = 'waiting: loop {
         reap_orphans(opts);

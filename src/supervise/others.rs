@@ -279,25 +279,30 @@ impl Others {
     /// Sends SIGTERM to every process in sight that has not had it from
     /// launch: not twice, as some take a second SIGTERM as "now, without
     /// cleaning up". Zombies are past signals; the child (and its group
-    /// with `--group`) had the stop signal forwarded.
-    pub fn stop(&mut self) {
+    /// with `--group`) had the stop signal forwarded. Returns whether any
+    /// process is left, as [`Others::any_left`] would say, from the same
+    /// listing.
+    pub fn stop(&mut self) -> bool {
         let Some(all) = self.in_sight() else {
-            return self.stop_blind();
+            self.stop_blind();
+            return self.any_left();
         };
         let mut sent = Vec::new();
         let mut refused = Vec::new();
+        let mut left = false;
         for p in all {
             let id = p.identity();
-            if p.zombie
-                || self.spared(&p)
-                || self.stopped.contains(&id)
-                || self.refused.contains(&id)
-            {
+            if self.refused.contains(&id) {
+                continue;
+            }
+            if p.zombie || self.spared(&p) || self.stopped.contains(&id) {
+                left |= !self.spared(&p);
                 continue;
             }
             match signal(&p, Signal::SIGTERM as i32) {
                 Delivery::Delivered => {
                     self.stopped.insert(id);
+                    left = true;
                     sent.push(p);
                 }
                 Delivery::Refused => {
@@ -321,6 +326,7 @@ impl Others {
                 names(refused.iter())
             ));
         }
+        left
     }
 
     /// [`Others::stop`] without /proc: once the child is gone (it cannot be
