@@ -18,6 +18,10 @@ pub const MAX_TEMPLATE: u64 = 16 << 20;
 /// The most a `NAME_FILE` secret may hold: what Kubernetes allows a secret.
 pub const MAX_SECRET: u64 = 1 << 20;
 
+/// The most launch's own environment may hold (`/proc/self/environ`): more
+/// than the kernel lets a process start with.
+pub const MAX_ENVIRONMENT: u64 = 16 << 20;
+
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

@@ -11,11 +11,11 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::diag::Problem;
-use crate::input::{self, MAX_SECRET};
+use crate::input::{self, MAX_ENVIRONMENT, MAX_SECRET};
 use crate::placeholder::{Fallback, Part, Placeholder, Template};
 use crate::types::{Checked, Type};
 
@@ -25,38 +25,78 @@ use crate::types::{Checked, Type};
 /// the value is built.
 pub const MAX_VALUE: usize = 8 << 20;
 
-/// A snapshot of the environment, taken once so lookups are cheap and stable.
+/// A snapshot of the environment, taken once so lookups are cheap and stable:
+/// the block of `NAME=VALUE` entries as launch received them, and a map of
+/// names to values that points into it. One block rather than a map of owned
+/// strings: with a Kubernetes pod's hundreds of service variables, copying
+/// each into an allocation of its own (and freeing it at exit) was a tenth
+/// of launch's start (`bench/supervise.sh`). The block lives as long as
+/// launch, as the environment itself does.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    vars: HashMap<String, Vec<u8>>,
+    /// Each variable's value by name; of several with one name the first,
+    /// which is what `getenv` finds.
+    vars: HashMap<&'static [u8], &'static [u8]>,
     /// For each `NAME_FILE` variable that is set and not empty, what its
     /// file holds, read the first time a placeholder needs it.
     files: HashMap<String, OnceCell<Result<Vec<u8>, String>>>,
 }
 
 impl Env {
-    /// The environment of this process. Variables whose names are not
-    /// UTF-8 cannot be named by a placeholder and are left out.
+    /// The environment of this process: `/proc/self/environ`, which holds it
+    /// as the kernel handed it over, in one read; without /proc, the copy
+    /// the standard library keeps.
     pub fn from_process() -> Self {
-        Env::from_pairs(
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_vec()))),
-        )
+        let environ = input::read_file(Path::new("/proc/self/environ"), MAX_ENVIRONMENT);
+        Env::from_block(environ.unwrap_or_else(|_| {
+            let mut block = Vec::new();
+            for (name, value) in std::env::vars_os() {
+                block.extend_from_slice(name.as_bytes());
+                block.push(b'=');
+                block.extend_from_slice(value.as_bytes());
+                block.push(0);
+            }
+            block
+        }))
     }
 
     /// An environment holding exactly these variables.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let vars: HashMap<String, Vec<u8>> = pairs.into_iter().collect();
+        let mut block = Vec::new();
+        for (name, value) in pairs {
+            block.extend_from_slice(name.as_bytes());
+            block.push(b'=');
+            block.extend_from_slice(&value);
+            block.push(0);
+        }
+        Env::from_block(block)
+    }
+
+    /// Indexes `NAME=VALUE` entries, each ending in a NUL. As in `getenv`, a
+    /// name may begin with `=` (it cannot be empty), and an entry without
+    /// `=` is no variable.
+    fn from_block(block: Vec<u8>) -> Self {
+        let block: &'static [u8] = Vec::leak(block);
+        let entries = block.split(|&b| b == 0);
+        let mut vars = HashMap::with_capacity(entries.clone().count());
+        for entry in entries {
+            if let Some(eq) = entry.iter().skip(1).position(|&b| b == b'=') {
+                let (name, value) = entry.split_at(eq + 1);
+                vars.entry(name).or_insert(&value[1..]);
+            }
+        }
         let files = vars
             .iter()
-            .filter(|(k, v)| k.ends_with("_FILE") && !v.is_empty())
-            .map(|(k, _)| (k.clone(), OnceCell::new()))
+            .filter(|(name, value)| name.ends_with(b"_FILE") && !value.is_empty())
+            .filter_map(|(name, _)| std::str::from_utf8(name).ok())
+            .map(|name| (name.to_owned(), OnceCell::new()))
             .collect();
         Env { vars, files }
     }
 
     /// The value of `name`, if set.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.vars.get(name).map(Vec::as_slice)
+        self.vars.get(name.as_bytes()).copied()
     }
 
     /// True when `name` is set, or `name_FILE` is set and not empty.
@@ -327,6 +367,23 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())),
         )
+    }
+
+    #[test]
+    fn the_snapshot_reads_the_environment_as_getenv_does() {
+        let e = Env::from_block(b"A=1\0B=x=y\0A=2\0=C=3\0NOEQUALS\0E=\0".to_vec());
+        assert_eq!(e.get("A"), Some(&b"1"[..]), "the first of two wins");
+        assert_eq!(e.get("B"), Some(&b"x=y"[..]));
+        assert_eq!(e.get("=C"), Some(&b"3"[..]));
+        assert_eq!(e.get("E"), Some(&b""[..]));
+        assert_eq!(e.get("NOEQUALS"), None);
+        // What the process snapshot holds is what getenv says.
+        let process = Env::from_process();
+        for (name, _) in std::env::vars_os() {
+            let Some(name) = name.to_str() else { continue };
+            let want = std::env::var_os(name);
+            assert_eq!(process.get(name), want.as_deref().map(OsStrExt::as_bytes));
+        }
     }
 
     fn run(src: &str, env: &Env) -> Result<Vec<u8>, Vec<Problem>> {
