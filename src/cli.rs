@@ -237,25 +237,25 @@ impl Cli {
     ) -> Result<Cli, clap::Error> {
         let args: Vec<OsString> = args.into_iter().collect();
         // The supervision variables belong to the main job: `render` in an
-        // init container must not fail on (or read) a LAUNCH_STOP_DELAY
-        // meant for the release's container. So when the command line is
-        // not the main job, it is read again without them.
+        // init container must not fail on a LAUNCH_STOP_DELAY meant for the
+        // release's container, whose value it never uses. So a command line
+        // that fails is read again without them, and stands when it is not
+        // the main job.
         let parsed = command(env, true)
             .try_get_matches_from(&args)
             .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
         let (matches, cli) = match parsed {
-            Ok((m, cli)) if cli.command_to_run().is_some() => (m, cli),
+            Ok(parsed) => parsed,
             Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
                 return Err(e);
             }
-            first => {
+            Err(first) => {
                 let again = command(env, false)
                     .try_get_matches_from(&args)
                     .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
-                match (first, again) {
-                    (_, Ok((m, cli))) if cli.command_to_run().is_none() => (m, cli),
-                    (Ok(first), _) => first,
-                    (Err(e), _) => return Err(from_variable(e, &args)),
+                match again {
+                    Ok((m, cli)) if cli.command_to_run().is_none() => (m, cli),
+                    _ => return Err(from_variable(first, &args)),
                 }
             }
         };
