@@ -17,6 +17,9 @@ use launch::supervise;
 use launch::templates::{self, Role, TemplateError};
 use launch::types::Type;
 
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 /// Exit codes of launch itself.
 mod code {
     pub const USAGE: u8 = 64;
