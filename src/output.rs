@@ -73,8 +73,15 @@ impl OutDir {
     /// it is.
     pub fn at(path: &Path, owner: Option<(Uid, Gid)>) -> Result<OutDir, WriteError> {
         let path = std::path::absolute(path).map_err(WriteError::at(path))?;
-        let created = create(&path).map_err(WriteError::at(&path))?;
-        OutDir::open(path, owner, created, None)
+        let (dir, created) = match open_dir(&path) {
+            Ok(dir) => (dir, false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let created = create(&path).map_err(WriteError::at(&path))?;
+                (open_dir(&path).map_err(WriteError::at(&path))?, created)
+            }
+            Err(e) => return Err(WriteError::at(&path)(e)),
+        };
+        OutDir::new(path, dir, owner, created, None)
     }
 
     /// A new private directory (mode 0700) under `parent`, removed when the
@@ -92,21 +99,20 @@ impl OutDir {
                 ),
                 source,
             })?;
-        OutDir::open(dir.path().to_path_buf(), owner, true, Some(dir))
+        let path = dir.path().to_path_buf();
+        let fd = open_dir(&path).map_err(WriteError::at(&path))?;
+        OutDir::new(path, fd, owner, true, Some(dir))
     }
 
-    fn open(
+    /// The out dir opened as `dir`; one that launch `created` is given to
+    /// `owner`.
+    fn new(
         path: PathBuf,
+        dir: OwnedFd,
         owner: Option<(Uid, Gid)>,
         created: bool,
         private: Option<tempfile::TempDir>,
     ) -> Result<OutDir, WriteError> {
-        let dir = open(
-            &path,
-            OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| WriteError::at(&path)(e.into()))?;
         if created && let Some((uid, gid)) = owner {
             fchown(&dir, Some(uid), Some(gid)).map_err(|e| WriteError::at(&path)(e.into()))?;
         }
@@ -193,6 +199,12 @@ impl Drop for OutDir {
             let _ = dir.close();
         }
     }
+}
+
+/// Opens the directory `path` (following a symlink the operator put there).
+fn open_dir(path: &Path) -> io::Result<OwnedFd> {
+    let flags = OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+    Ok(open(path, flags, Mode::empty())?)
 }
 
 /// Creates `path` as `mkdir -p` would, the last directory with mode 0700;
