@@ -110,6 +110,19 @@ pub fn print_problems(file: &str, src: &[u8], problems: &mut [Problem]) {
     let _ = out.flush();
 }
 
+/// Prints `problems` of one file as `launch: FILE:LINE: MESSAGE`, in order
+/// of position: for files read line by line, where a column says nothing.
+pub fn print_line_problems(file: &str, src: &[u8], problems: &mut [Problem]) {
+    problems.sort_by_key(|p| p.at);
+    let mut locator = Locator::new(src);
+    let mut out = std::io::BufWriter::new(std::io::stderr().lock());
+    for p in problems.iter() {
+        let line = locator.locate(p.at).line;
+        let _ = writeln!(out, "launch: {file}:{line}: {}", p.message);
+    }
+    let _ = out.flush();
+}
+
 /// Prints a message of launch's own, prefixed like every other line it writes.
 pub fn say(message: impl fmt::Display) {
     let _ = writeln!(std::io::stderr(), "launch: {message}");

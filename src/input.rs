@@ -1,5 +1,5 @@
 //! Reading the files launch is given: templates, the config files a
-//! sys.config includes, and `NAME_FILE` secrets. All of them are read here,
+//! sys.config includes, `NAME_FILE` secrets and `--env-file` files. All of them are read here,
 //! the same way: only a regular file, never more than a limit, and without
 //! blocking on a FIFO or a device that never ends.
 //!
@@ -17,6 +17,11 @@ pub const MAX_TEMPLATE: u64 = 16 << 20;
 
 /// The most a `NAME_FILE` secret may hold: what Kubernetes allows a secret.
 pub const MAX_SECRET: u64 = 1 << 20;
+
+/// The most an `--env-file` may hold. Its variables are handed to the
+/// child, and Linux starts a process with at most a few MiB of arguments
+/// and environment together; a real env file holds kilobytes.
+pub const MAX_ENV_FILE: u64 = 1 << 20;
 
 /// The most launch's own environment may hold (`/proc/self/environ`): more
 /// than the kernel lets a process start with.

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod env_file;
 pub mod format;
 pub mod input;
 pub mod output;
