@@ -259,6 +259,9 @@ impl Cli {
                 }
             }
         };
+        if cli.command_to_run().is_none() {
+            given_on_one_side(&matches, &args)?;
+        }
         if !matches!(cli.mode, Some(Mode::Run(_)) | None)
             && let Some(id) = supervision_ids().find(|id| given(&matches, id))
         {
@@ -355,6 +358,46 @@ fn supervision_ids() -> impl Iterator<Item = &'static str> {
     .into_iter()
 }
 
+/// Refuses a repeatable template option given both before and after a
+/// subcommand's name (`launch --env-file a.env check --env-file b.env`):
+/// clap keeps the values of one side only, and the others would be dropped
+/// without a word. Each occurrence on the command line is its own word, as
+/// `--NAME` or `--NAME=VALUE` (clap takes no word that looks like a flag as
+/// a value), so counting the words says how many were given.
+fn given_on_one_side(matches: &ArgMatches, args: &[OsString]) -> Result<(), clap::Error> {
+    let Some((subcommand, kept)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let command = Cli::command();
+    let repeatable = command
+        .get_arguments()
+        .filter(|a| a.is_global_set() && matches!(a.get_action(), ArgAction::Append));
+    for arg in repeatable {
+        let (Some(long), id) = (arg.get_long(), arg.get_id().as_str()) else {
+            continue;
+        };
+        let with_value = format!("--{long}=");
+        let words = args
+            .iter()
+            .skip(1)
+            .filter_map(|a| a.to_str())
+            .filter(|a| a.strip_prefix("--") == Some(long) || a.starts_with(&with_value))
+            .count();
+        let occurrences = match kept.value_source(id) {
+            Some(ValueSource::CommandLine) => {
+                kept.get_raw_occurrences(id).map_or(0, Iterator::count)
+            }
+            _ => 0,
+        };
+        if words > occurrences {
+            return Err(usage_error(format!(
+                "'--{long}' was given both before and after '{subcommand}'; give every '--{long}' on one side"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// True when `id` was given on the command line (not from its variable).
 fn given(matches: &ArgMatches, id: &str) -> bool {
     matches.value_source(id) == Some(ValueSource::CommandLine)
@@ -443,6 +486,21 @@ mod tests {
         assert!(error(&["--group", "render", "--stdout"]).contains("option of the main job"));
         assert!(error(&["render", "--json"]).contains("'--json'"));
         assert!(error(&["--stdout", "--", "app"]).contains("'--stdout'"));
+    }
+
+    #[test]
+    fn a_repeatable_option_on_both_sides_of_a_subcommand_is_refused() {
+        // clap would keep those after the name only.
+        for args in [
+            &["--file=a", "render", "--stdout", "--file", "b"][..],
+            &["--type", "A=int", "vars", "--type=B=int"],
+        ] {
+            assert!(error(args).contains("both before and after"), "{args:?}");
+        }
+        let cli = parse(&["--file", "a", "--type", "A=int", "check", "--file", "b"]);
+        assert!(cli.is_err(), "--file is on both sides");
+        parse(&["--file", "f", "check", "--type", "A=int"]).unwrap();
+        parse(&["--", "app", "--file", "x"]).unwrap();
     }
 
     #[test]

@@ -19,6 +19,8 @@ fn bad_command_lines_exit_64() {
         // A misspelt option is not taken for COMMAND.
         vec!["--stop-dely", "1s", "--", "true"],
         vec!["--no-such-flag", "true"],
+        // clap would drop the files before the subcommand's name.
+        vec!["--file", "a", "render", "--stdout", "--file", "b"],
     ] {
         let out = run(launch().args(&args));
         assert_eq!(code(&out), 64, "{args:?}");
