@@ -90,6 +90,16 @@ pub struct TemplateArgs {
     )]
     pub files: Vec<PathBuf>,
 
+    /// Variables in Docker's --env-file syntax, over the environment; a later file wins (repeatable; `:` separates several)
+    #[arg(
+        long = "env-file",
+        env = "LAUNCH_ENV_FILES",
+        value_name = "FILE",
+        value_delimiter = ':',
+        global = true
+    )]
+    pub env_files: Vec<PathBuf>,
+
     /// Where rendered files go [default for the main job: a private directory under $TMPDIR]
     #[arg(long, env = "LAUNCH_OUT_DIR", value_name = "DIR", global = true)]
     pub out_dir: Option<PathBuf>,
@@ -489,10 +499,30 @@ mod tests {
     }
 
     #[test]
+    fn env_files_are_a_template_option_of_every_mode() {
+        for args in [
+            &["--env-file", "a.env", "--env-file", "b:c", "check"][..],
+            &["check", "--env-file", "a.env", "--env-file=b:c"],
+            &["--env-file", "a.env:b", "--env-file", "c", "--", "app"],
+            &["vars", "--env-file", "a.env", "--env-file", "b:c"],
+        ] {
+            let cli = parse(args).unwrap();
+            let files: Vec<&str> = cli
+                .templates
+                .env_files
+                .iter()
+                .map(|p| p.to_str().unwrap())
+                .collect();
+            assert_eq!(files, ["a.env", "b", "c"], "{args:?}");
+        }
+    }
+
+    #[test]
     fn a_repeatable_option_on_both_sides_of_a_subcommand_is_refused() {
         // clap would keep those after the name only.
         for args in [
-            &["--file=a", "render", "--stdout", "--file", "b"][..],
+            &["--env-file", "a", "check", "--env-file", "b"][..],
+            &["--file=a", "render", "--stdout", "--file", "b"],
             &["--type", "A=int", "vars", "--type=B=int"],
         ] {
             assert!(error(args).contains("both before and after"), "{args:?}");

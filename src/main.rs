@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use launch::cli::{Cli, Mode, SuperviseArgs, TemplateArgs};
 use launch::diag::{Log, say};
+use launch::env_file::{self, EnvFileError};
 use launch::output::{self, OutDir, WriteError};
 use launch::release;
 use launch::resolve::{Env, Resolver};
@@ -35,6 +36,8 @@ enum Failure {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
+    EnvFiles(#[from] EnvFileError),
+    #[error(transparent)]
     Templates(#[from] TemplateError),
     #[error(transparent)]
     Write(#[from] WriteError),
@@ -48,9 +51,9 @@ impl Failure {
     fn code(&self) -> u8 {
         match self {
             Failure::Usage(_) | Failure::Templates(TemplateError::Usage(_)) => code::USAGE,
-            Failure::Templates(TemplateError::Problems { .. }) | Failure::Release(_) => {
-                code::CONFIG
-            }
+            Failure::EnvFiles(_)
+            | Failure::Templates(TemplateError::Problems { .. })
+            | Failure::Release(_) => code::CONFIG,
             Failure::Write(_) => code::CANT_CREATE,
             Failure::Stdout(_) => code::IO_ERROR,
         }
@@ -75,13 +78,13 @@ fn main() -> ExitCode {
             return ExitCode::from(code::OS_ERROR);
         }
     };
-    let result = match &cli.mode {
+    let result = with_env_files(env, &cli.templates.env_files).and_then(|env| match &cli.mode {
         Some(Mode::Run(command)) => main_job(&cli, command, signals, &env, log),
         mode => {
             signals.release();
             other_mode(&cli.templates, mode.as_ref(), &env, log)
         }
-    };
+    });
     match result {
         Ok(code) => code,
         Err(failure) => {
@@ -89,6 +92,16 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code())
         }
     }
+}
+
+/// The environment with the variables of the env files laid over it; the
+/// environment as it is when there are none, which costs nothing.
+fn with_env_files(env: Env, paths: &[PathBuf]) -> Result<Env, Failure> {
+    if paths.is_empty() {
+        return Ok(env);
+    }
+    let variables = env_file::read_all(paths, &env)?;
+    Ok(env.with_files(variables))
 }
 
 /// Help and version go to standard output with exit 0; a bad command line

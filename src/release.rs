@@ -5,6 +5,7 @@
 //! `releases/VSN/sys.config` and `vm.args`, with `.src` templates beside them
 //! in relx. Nothing here reads a template or writes anything.
 
+use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -247,6 +248,35 @@ mod tests {
     }
 
     #[test]
+    fn the_child_gets_the_env_files_variables_then_launchs_own() {
+        let env =
+            Env::from_pairs([("RELX_REPLACE_OS_VARS".to_string(), b"".to_vec())]).with_files(vec![
+                ("A".into(), b"from a file".to_vec()),
+                ("RELEASE_TMP".into(), b"/mine".to_vec()),
+                ("RELX_CONFIG_PATH".into(), b"/elsewhere".to_vec()),
+                ("REPLACE_OS_VARS".into(), b"true".to_vec()),
+            ]);
+        let sys = Path::new("/out/sys.config");
+        let changes = child_env(Some(sys), None, Some(Path::new("/out")), &env);
+        let set = |k: &'static str, v: &str| EnvChange::Set(k.into(), v.into());
+        assert_eq!(
+            changes,
+            [
+                set("A", "from a file"),
+                set("RELEASE_TMP", "/mine"),
+                set("RELX_CONFIG_PATH", "/elsewhere"),
+                set("REPLACE_OS_VARS", "true"),
+                // launch's own come after, so they win.
+                set("RELX_CONFIG_PATH", "/out/sys.config"),
+                set("SYS_CONFIG_PATH", "/out/sys.config"),
+                set("RELEASE_SYS_CONFIG", "/out/sys"),
+                EnvChange::Remove("RELX_REPLACE_OS_VARS"),
+                EnvChange::Remove("REPLACE_OS_VARS"),
+            ]
+        );
+    }
+
+    #[test]
     fn a_named_root_without_a_release_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let args = TemplateArgs {
@@ -271,48 +301,56 @@ mod tests {
     }
 }
 
-/// A change to the child's environment.
+/// A change to the child's environment, applied in order over launch's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvChange {
     /// Set a variable.
-    Set(&'static str, std::ffi::OsString),
+    Set(Cow<'static, str>, OsString),
     /// Remove a variable.
     Remove(&'static str),
 }
 
-/// The environment that points every release flavour at the rendered files
-/// relx/rebar3, mix release and Distillery each read their own
-/// variables, and each is set only for a file that was rendered. The
-/// variables that make a start script substitute a second time are removed.
+/// The child's environment, as changes to launch's own: first the
+/// variables of the env files (the release sees what it was rendered
+/// from), then the variables that point every release flavour at the
+/// rendered files. relx/rebar3, mix release and Distillery each read their
+/// own variables, and each is set only for a file that was rendered. The
+/// variables that make a start script substitute a second time are removed,
+/// also when an env file set them.
 pub fn child_env(
     sys_config: Option<&Path>,
     vm_args: Option<&Path>,
     out_dir: Option<&Path>,
     env: &Env,
 ) -> Vec<EnvChange> {
-    let mut changes = Vec::new();
+    let mut changes: Vec<EnvChange> = env
+        .from_files()
+        .map(|(name, value)| {
+            EnvChange::Set(name.to_owned().into(), OsStr::from_bytes(value).into())
+        })
+        .collect();
+    let mut set = |name: &'static str, value: OsString| {
+        changes.push(EnvChange::Set(Cow::Borrowed(name), value));
+    };
     if let Some(path) = sys_config {
-        changes.push(EnvChange::Set("RELX_CONFIG_PATH", path.into()));
-        changes.push(EnvChange::Set("SYS_CONFIG_PATH", path.into()));
+        set("RELX_CONFIG_PATH", path.into());
+        set("SYS_CONFIG_PATH", path.into());
         // mix release appends `.config` itself.
-        changes.push(EnvChange::Set(
-            "RELEASE_SYS_CONFIG",
-            path.with_extension("").into(),
-        ));
+        set("RELEASE_SYS_CONFIG", path.with_extension("").into());
     }
     if let Some(path) = vm_args {
-        changes.push(EnvChange::Set("VMARGS_PATH", path.into()));
-        changes.push(EnvChange::Set("RELEASE_VM_ARGS", path.into()));
+        set("VMARGS_PATH", path.into());
+        set("RELEASE_VM_ARGS", path.into());
+    }
+    if let Some(out_dir) = out_dir
+        && env.get("RELEASE_TMP").is_none_or(<[u8]>::is_empty)
+    {
+        set("RELEASE_TMP", out_dir.into());
     }
     for name in ["RELX_REPLACE_OS_VARS", "REPLACE_OS_VARS"] {
         if env.get(name).is_some() {
             changes.push(EnvChange::Remove(name));
         }
-    }
-    if let Some(out_dir) = out_dir
-        && env.get("RELEASE_TMP").is_none_or(<[u8]>::is_empty)
-    {
-        changes.push(EnvChange::Set("RELEASE_TMP", out_dir.into()));
     }
     changes
 }

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -32,14 +32,24 @@ pub const MAX_VALUE: usize = 8 << 20;
 /// each into an allocation of its own (and freeing it at exit) was a tenth
 /// of launch's start (`bench/supervise.sh`). The block lives as long as
 /// launch, as the environment itself does.
+///
+/// The variables of `--env-file` files are a second block of the same kind,
+/// laid over the first ([`Env::with_files`]): a name they set has their
+/// value, for every placeholder and for the child. The files are named for
+/// this run and describe the deployment; the process's environment (a CI
+/// runner's, say) is ambient, and a file asks for one of its values with a
+/// `NAME` line of its own.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    /// Each variable's value by name; of several with one name the first,
-    /// which is what `getenv` finds.
+    /// Each variable's value by name; of several with one name in the
+    /// process's block the first, which is what `getenv` finds; a name the
+    /// env files set has the value they set last.
     vars: HashMap<&'static [u8], &'static [u8]>,
     /// For each `NAME_FILE` variable that is set and not empty, what its
     /// file holds, read the first time a placeholder needs it.
     files: HashMap<String, OnceCell<Result<Vec<u8>, String>>>,
+    /// The names the env files set, in the order they first set them.
+    from_files: Vec<&'static str>,
 }
 
 impl Env {
@@ -91,7 +101,56 @@ impl Env {
             .filter_map(|(name, _)| std::str::from_utf8(name).ok())
             .map(|name| (name.to_owned(), OnceCell::new()))
             .collect();
-        Env { vars, files }
+        Env {
+            vars,
+            files,
+            from_files: Vec::new(),
+        }
+    }
+
+    /// This environment with `variables` (from [`crate::env_file`], in
+    /// order) laid over it: of several settings of one name the last wins,
+    /// and any of them wins over the process's value.
+    pub fn with_files(mut self, variables: Vec<(String, Vec<u8>)>) -> Self {
+        let mut block = Vec::new();
+        let mut spans = Vec::with_capacity(variables.len());
+        for (name, value) in &variables {
+            let name_at = block.len();
+            block.extend_from_slice(name.as_bytes());
+            let value_at = block.len();
+            block.extend_from_slice(value);
+            spans.push((name_at..value_at, value_at..block.len()));
+        }
+        let block: &'static [u8] = Vec::leak(block);
+        let mut seen: HashSet<&str> = self.from_files.iter().copied().collect();
+        for (name, value) in spans {
+            let (name, value) = (&block[name], &block[value]);
+            self.vars.insert(name, value);
+            // The names were strings: each span is whole UTF-8.
+            let Ok(name) = std::str::from_utf8(name) else {
+                continue;
+            };
+            if seen.insert(name) {
+                self.from_files.push(name);
+            }
+            if name.ends_with("_FILE") {
+                if value.is_empty() {
+                    self.files.remove(name);
+                } else {
+                    self.files.insert(name.to_owned(), OnceCell::new());
+                }
+            }
+        }
+        self
+    }
+
+    /// The variables the env files set, each with its value, in the order
+    /// they were first set: what the child's environment gets on top of
+    /// launch's own.
+    pub fn from_files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.from_files
+            .iter()
+            .filter_map(|name| Some((*name, self.get(name)?)))
     }
 
     /// The value of `name`, if set.
@@ -384,6 +443,44 @@ mod tests {
             let want = std::env::var_os(name);
             assert_eq!(process.get(name), want.as_deref().map(OsStrExt::as_bytes));
         }
+    }
+
+    #[test]
+    fn env_files_win_over_the_process_and_a_later_setting_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "from file\n").unwrap();
+        let process = env(&[("A", "process"), ("B", "process"), ("S_FILE", "/nowhere")]);
+        let layered = process.with_files(vec![
+            ("A".into(), b"first".to_vec()),
+            ("C".into(), b"".to_vec()),
+            ("A".into(), b"second".to_vec()),
+            (
+                "P_FILE".into(),
+                secret.to_str().unwrap().as_bytes().to_vec(),
+            ),
+            ("S_FILE".into(), b"".to_vec()),
+        ]);
+        assert_eq!(layered.get("A"), Some(&b"second"[..]));
+        assert_eq!(layered.get("B"), Some(&b"process"[..]));
+        assert_eq!(layered.get("C"), Some(&b""[..]));
+        // NAME_FILE variables from a file work as from the process.
+        assert_eq!(layered.value("P"), Ok(Some(&b"from file"[..])));
+        assert!(
+            !layered.provides("S"),
+            "an empty S_FILE from a file unsets it"
+        );
+        let from_files: Vec<(&str, &[u8])> = layered.from_files().collect();
+        assert_eq!(
+            from_files,
+            [
+                ("A", &b"second"[..]),
+                ("C", b""),
+                ("P_FILE", secret.to_str().unwrap().as_bytes()),
+                ("S_FILE", b"")
+            ]
+        );
+        assert_eq!(env(&[("A", "1")]).from_files().count(), 0);
     }
 
     fn run(src: &str, env: &Env) -> Result<Vec<u8>, Vec<Problem>> {

@@ -382,7 +382,7 @@ fn command_for(argv: &[OsString], env: &[EnvChange]) -> io::Result<Command> {
     cmd.args(args);
     for change in env {
         match change {
-            EnvChange::Set(k, v) => cmd.env(k, v),
+            EnvChange::Set(k, v) => cmd.env(k.as_ref(), v),
             EnvChange::Remove(k) => cmd.env_remove(k),
         };
     }
