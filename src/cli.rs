@@ -5,7 +5,8 @@
 //! Three rules clap does not know are kept here, in [`Cli::parse_args`]: an
 //! empty variable counts as unset; the supervision options and their
 //! variables belong to the main job (given to `render`, `check` or `vars`,
-//! the option is an error and its variable is not read); and a flag on the
+//! the option is an error and its variable is not read), and
+//! `--assume-set` and its variable to `check` alike; and a flag on the
 //! command line wins over a variable.
 
 use std::ffi::OsString;
@@ -37,7 +38,7 @@ const VERSION: &str = concat!(
 
 const USAGE: &str = "launch [OPTIONS] [--] COMMAND [ARGS...]\n       \
                      launch render [OPTIONS] (--out-dir DIR | --stdout)\n       \
-                     launch check [OPTIONS]\n       \
+                     launch check [OPTIONS] [--assume-set NAME]...\n       \
                      launch vars [OPTIONS] [--json]";
 
 /// Renders an Erlang/Elixir release's configuration from the environment,
@@ -59,6 +60,10 @@ pub struct Cli {
     /// How COMMAND is supervised (the main job only).
     #[command(flatten)]
     pub supervise: SuperviseArgs,
+
+    /// What `check` counts as set (`check` only).
+    #[command(flatten)]
+    pub check: CheckArgs,
 
     /// render, check or vars; or the command to run (the main job).
     #[command(subcommand)]
@@ -155,6 +160,26 @@ impl TemplateArgs {
             _ => Log::Normal,
         }
     }
+}
+
+/// The options of `check` alone.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CheckArgs {
+    /// check: count NAME as set, for a secret CI cannot see; its type is not checked (repeatable; `,` separates several)
+    #[arg(
+        long = "assume-set",
+        env = "LAUNCH_ASSUME_SET",
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = clap::builder::OsStringValueParser::new(),
+        global = true
+    )]
+    assume_set: Vec<OsString>,
+
+    /// The variables `check` assumes set, each a variable name; empty in
+    /// every other mode.
+    #[arg(skip)]
+    pub assumed: Vec<String>,
 }
 
 /// Supervision options of the main job.
@@ -254,7 +279,7 @@ impl Cli {
         let parsed = command(env, true)
             .try_get_matches_from(&args)
             .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
-        let (matches, cli) = match parsed {
+        let (matches, mut cli) = match parsed {
             Ok(parsed) => parsed,
             Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
                 return Err(e);
@@ -279,6 +304,30 @@ impl Cli {
                 "'--{}' is an option of the main job (launch [OPTIONS] -- COMMAND), not of a subcommand",
                 id.replace('_', "-")
             )));
+        }
+        if cli.mode == Some(Mode::Check) {
+            let from = match matches.value_source("assume_set") {
+                Some(ValueSource::EnvVariable) => " (from LAUNCH_ASSUME_SET)",
+                _ => "",
+            };
+            cli.check.assumed = std::mem::take(&mut cli.check.assume_set)
+                .into_iter()
+                .map(|name| match name.into_string() {
+                    Ok(name) if is_variable_name(&name) => Ok(name),
+                    Ok(name) => Err(name),
+                    Err(name) => Err(name.to_string_lossy().into_owned()),
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|name| {
+                    usage_error(format!(
+                        "'{name}' given to --assume-set{from} is not a variable name"
+                    ))
+                })?;
+        } else if given(&matches, "assume_set") {
+            return Err(usage_error(
+                "'--assume-set' is an option of check (launch check --assume-set NAME), not of this mode"
+                    .to_owned(),
+            ));
         }
         if let Some(Mode::Render { stdout: true }) = cli.mode
             && matches
@@ -413,16 +462,19 @@ fn given(matches: &ArgMatches, id: &str) -> bool {
     matches.value_source(id) == Some(ValueSource::CommandLine)
 }
 
+/// True for a name a placeholder can have: `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_variable_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 fn parse_type_arg(s: &str) -> Result<(String, Type), String> {
     let (name, word) = s
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=TYPE, got `{s}`"))?;
-    let valid_name = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if !valid_name {
+    if !is_variable_name(name) {
         return Err(format!("`{name}` is not a variable name"));
     }
     let ty = Type::from_word(word)
@@ -524,13 +576,32 @@ mod tests {
             &["--env-file", "a", "check", "--env-file", "b"][..],
             &["--file=a", "render", "--stdout", "--file", "b"],
             &["--type", "A=int", "vars", "--type=B=int"],
+            &["--assume-set", "A", "check", "--assume-set", "B"],
         ] {
             assert!(error(args).contains("both before and after"), "{args:?}");
         }
-        let cli = parse(&["--file", "a", "--type", "A=int", "check", "--file", "b"]);
-        assert!(cli.is_err(), "--file is on both sides");
-        parse(&["--file", "f", "check", "--type", "A=int"]).unwrap();
-        parse(&["--", "app", "--file", "x"]).unwrap();
+        let cli = parse(&["--env-file", "a", "--file", "f", "check", "--env-file", "b"]);
+        assert!(cli.is_err(), "--env-file is on both sides");
+        parse(&["--file", "f", "check", "--env-file", "b"]).unwrap();
+        parse(&["--", "app", "--env-file", "x"]).unwrap();
+    }
+
+    #[test]
+    fn assume_set_belongs_to_check() {
+        let cli = parse(&["--assume-set", "A", "check"]).unwrap();
+        assert_eq!(cli.check.assumed, ["A"]);
+        let cli = parse(&["check", "--assume-set", "A", "--assume-set=B,C"]).unwrap();
+        assert_eq!(cli.check.assumed, ["A", "B", "C"]);
+        assert!(parse(&["check"]).unwrap().check.assumed.is_empty());
+        for args in [
+            &["render", "--stdout", "--assume-set", "A"][..],
+            &["--assume-set", "A", "vars"],
+            &["--assume-set", "A", "--", "app"],
+        ] {
+            assert!(error(args).contains("option of check"), "{args:?}");
+        }
+        assert!(error(&["check", "--assume-set", "A-B"]).contains("'A-B' given to --assume-set"));
+        assert!(error(&["check", "--assume-set", ""]).contains("not a variable name"));
     }
 
     #[test]

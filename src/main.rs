@@ -82,7 +82,7 @@ fn main() -> ExitCode {
         Some(Mode::Run(command)) => main_job(&cli, command, signals, &env, log),
         mode => {
             signals.release();
-            other_mode(&cli.templates, mode.as_ref(), &env, log)
+            other_mode(&cli, mode.as_ref(), &env, log)
         }
     });
     match result {
@@ -119,12 +119,8 @@ fn usage_exit(e: &clap::Error) -> ExitCode {
 }
 
 /// `render`, `check` and `vars`.
-fn other_mode(
-    args: &TemplateArgs,
-    mode: Option<&Mode>,
-    env: &Env,
-    log: Log,
-) -> Result<ExitCode, Failure> {
+fn other_mode(cli: &Cli, mode: Option<&Mode>, env: &Env, log: Log) -> Result<ExitCode, Failure> {
+    let args = &cli.templates;
     let Some(mode) = mode else {
         return Err(Failure::Usage(
             "nothing to do: give a COMMAND to run, or one of render, check, vars (see --help)"
@@ -139,7 +135,8 @@ fn other_mode(
         ));
     }
     let types = types(args);
-    let resolver = Resolver::new(env, &types);
+    let assumed = &cli.check.assumed;
+    let resolver = Resolver::new(env, &types).assuming(assumed);
     let release::Selection {
         templates: chosen,
         root,
@@ -161,8 +158,19 @@ fn other_mode(
             let rendered = templates::render(chosen, &base, &resolver)?;
             let count: usize = rendered.iter().map(|r| r.placeholders).sum();
             let file_count = rendered.len();
+            let (needed, unneeded) = resolver.assumed_needed(assumed);
+            for name in unneeded {
+                log.outcome(format_args!(
+                    "{name} was assumed set (--assume-set), but no placeholder needed it"
+                ));
+            }
+            let assumed = match needed.len() {
+                0 => String::new(),
+                1 => "; 1 variable assumed set".to_owned(),
+                n => format!("; {n} variables assumed set"),
+            };
             log.outcome(format_args!(
-                "ok: {count} placeholder{} in {file_count} file{} resolved",
+                "ok: {count} placeholder{} in {file_count} file{} resolved{assumed}",
                 if count == 1 { "" } else { "s" },
                 if file_count == 1 { "" } else { "s" }
             ));

@@ -8,7 +8,7 @@
 //! that context back into the bytes it stands for.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -246,13 +246,61 @@ pub struct Resolved<'t> {
     pub ty: Type,
     /// What the type check made of it.
     pub checked: Checked,
+    /// True when the value is the stand-in of a variable `check` assumes
+    /// set (`--assume-set`), or was built from one: its real value is not
+    /// known here.
+    pub assumed: bool,
 }
 
 impl Resolved<'_> {
+    /// The stand-in for a value of type `ty` that is not known because a
+    /// variable is assumed set (`check --assume-set`). `check` still renders
+    /// every template, so the stand-in must pass wherever a value of its
+    /// type may stand, and add nothing that could make a problem the real
+    /// value would not:
+    ///
+    /// - text (`string`, `binary`, `charlist`) and `atom`: the empty text,
+    ///   which every literal, argument and text file takes, and which adds
+    ///   nothing to an atom's 255 characters or a file's size;
+    /// - `int`, `port`, `float`, `bool`: the simplest valid value of the
+    ///   type (`0`, `0`, `0.0`, `false`), so its type is not checked against
+    ///   a value that was never given;
+    /// - `term` (a bare placeholder): `0`, a term that stands wherever a
+    ///   term can, a binary's segment included.
+    ///
+    /// Where the real value's text would decide something else, the formats
+    /// ask [`Resolved::assumed`]: an argument file counts an assumed value
+    /// as having begun its argument (as a real one would), and an include
+    /// name built from one is skipped, as `vars` skips names built from
+    /// placeholders.
+    fn assumed(ty: Type) -> Self {
+        let (text, checked): (&'static str, Checked) = match ty {
+            Type::String | Type::Binary | Type::Charlist | Type::Atom => ("", Checked::AsIs),
+            Type::Term => ("0", Checked::AsIs),
+            Type::Int | Type::Port => ("0", Checked::Canonical("0".into())),
+            Type::Float => ("0.0", Checked::Canonical("0.0".into())),
+            Type::Bool => ("false", Checked::Canonical("false".into())),
+        };
+        Resolved {
+            pieces: Pieces::One(Piece::Value(Cow::Borrowed(text.as_bytes()))),
+            ty,
+            checked,
+            assumed: true,
+        }
+    }
+
     /// The bytes the value stands for, template text decoded with `decode`.
     pub fn logical(&self, decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
         logical(self.pieces.as_slice(), decode)
     }
+}
+
+/// What a placeholder's text stands for before its type is checked.
+enum Value<'t> {
+    /// Pieces of template text and values.
+    Known(Pieces<'t>),
+    /// A variable assumed set, or text built from one.
+    Assumed,
 }
 
 fn logical(pieces: &[Piece<'_>], decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
@@ -266,17 +314,45 @@ fn logical(pieces: &[Piece<'_>], decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
     out
 }
 
-/// Looks values up in an environment, with the types given on the command line.
+/// Looks values up in an environment, with the types given on the command
+/// line, and the variables `check` assumes set.
 pub struct Resolver<'e> {
     env: &'e Env,
     types: &'e HashMap<String, Type>,
+    /// The variables assumed set (`check --assume-set`), each with whether a
+    /// placeholder needed its value.
+    assumed: HashMap<&'e str, Cell<bool>>,
 }
 
 impl<'e> Resolver<'e> {
     /// A resolver over `env`, with `types` given on the command line for
     /// placeholders whose template names no type.
     pub fn new(env: &'e Env, types: &'e HashMap<String, Type>) -> Self {
-        Resolver { env, types }
+        Resolver {
+            env,
+            types,
+            assumed: HashMap::new(),
+        }
+    }
+
+    /// This resolver, counting the variables `names` as set without reading
+    /// them: each resolves to a stand-in of its placeholder's type (see
+    /// [`Resolved::assumed`]), whatever the environment holds.
+    pub fn assuming(mut self, names: &'e [String]) -> Self {
+        self.assumed = names
+            .iter()
+            .map(|n| (n.as_str(), Cell::new(false)))
+            .collect();
+        self
+    }
+
+    /// The assumed variables a placeholder needed, and those none needed,
+    /// each in the order given.
+    pub fn assumed_needed<'n>(&self, names: &'n [String]) -> (Vec<&'n str>, Vec<&'n str>) {
+        names
+            .iter()
+            .map(String::as_str)
+            .partition(|n| self.assumed.get(n).is_some_and(Cell::get))
     }
 
     /// The type of `p`: its own, else one given on the command line.
@@ -298,7 +374,10 @@ impl<'e> Resolver<'e> {
         'e: 't,
     {
         let ty = self.declared_type(p).unwrap_or(context_type);
-        let pieces = self.pieces(p, decode, problems)?;
+        let pieces = match self.value(p, decode, problems)? {
+            Value::Known(pieces) => pieces,
+            Value::Assumed => return Some(Resolved::assumed(ty)),
+        };
         // Only a default can repeat a value; the sum of lengths can only
         // overflow when the value could not be held anyway.
         let len = pieces.as_slice().iter().try_fold(0usize, |len, piece| {
@@ -335,21 +414,26 @@ impl<'e> Resolver<'e> {
             pieces,
             ty,
             checked,
+            assumed: false,
         })
     }
 
     /// The value of `p` from the environment, or else from its fallback: a
     /// default's text with its own placeholders resolved, or the problem the
-    /// template asks for.
-    fn pieces<'t>(
+    /// template asks for. A variable assumed set is not looked up.
+    fn value<'t>(
         &self,
         p: &Placeholder<'t>,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
         problems: &mut Vec<Problem>,
-    ) -> Option<Pieces<'t>>
+    ) -> Option<Value<'t>>
     where
         'e: 't,
     {
+        if let Some(needed) = self.assumed.get(p.name) {
+            needed.set(true);
+            return Some(Value::Assumed);
+        }
         let value = match self.env.value(p.name) {
             Ok(v) => v,
             Err(message) => {
@@ -365,14 +449,14 @@ impl<'e> Resolver<'e> {
         };
         let what = match value {
             Some(v) if !(v.is_empty() && when_empty) => {
-                return Some(Pieces::One(Piece::Value(Cow::Borrowed(v))));
+                return Some(Value::Known(Pieces::One(Piece::Value(Cow::Borrowed(v)))));
             }
             Some(_) => "is empty",
             None => "is not set",
         };
         let message = match &p.fallback {
             Some(Fallback::Default { text, .. }) => {
-                return self.resolve_text(text, decode, problems).map(Pieces::Many);
+                return self.resolve_text(text, decode, problems);
             }
             Some(Fallback::Error { message, .. }) if !message.is_empty() => {
                 format!("{} {what}: {}", p.name, String::from_utf8_lossy(message))
@@ -383,23 +467,27 @@ impl<'e> Resolver<'e> {
         None
     }
 
-    /// Resolves every placeholder of a default's text, reporting all problems.
+    /// Resolves every placeholder of a default's text, reporting all
+    /// problems. Text built from an assumed variable is assumed too: its
+    /// placeholder's type is not checked against a stand-in.
     fn resolve_text<'t>(
         &self,
         text: &Template<'t>,
         decode: &dyn Fn(&[u8]) -> Vec<u8>,
         problems: &mut Vec<Problem>,
-    ) -> Option<Vec<Piece<'t>>>
+    ) -> Option<Value<'t>>
     where
         'e: 't,
     {
         let mut pieces = Vec::new();
         let mut ok = true;
+        let mut assumed = false;
         for part in &text.parts {
             match part {
                 Part::Text(t) => pieces.push(Piece::Template(t)),
                 Part::Placeholder(inner) => {
                     match self.resolve(inner, Type::String, decode, problems) {
+                        Some(r) if r.assumed => assumed = true,
                         Some(r) => match r.checked {
                             Checked::Canonical(c) => {
                                 pieces.push(Piece::Value(Cow::Owned(c.into_bytes())))
@@ -411,7 +499,11 @@ impl<'e> Resolver<'e> {
                 }
             }
         }
-        ok.then_some(pieces)
+        match (ok, assumed) {
+            (false, _) => None,
+            (true, true) => Some(Value::Assumed),
+            (true, false) => Some(Value::Known(Pieces::Many(pieces))),
+        }
     }
 }
 
@@ -481,6 +573,69 @@ mod tests {
             ]
         );
         assert_eq!(env(&[("A", "1")]).from_files().count(), 0);
+    }
+
+    /// Resolves `src`'s sole placeholder with `names` assumed set: whether
+    /// the value is assumed, its type, its check and its bytes.
+    fn assuming(
+        src: &str,
+        env: &Env,
+        names: &[&str],
+    ) -> Result<(bool, Type, Checked, Vec<u8>), Vec<Problem>> {
+        let types = HashMap::new();
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let resolver = Resolver::new(env, &types).assuming(&names);
+        let mut problems = Vec::new();
+        let t = scan(src.as_bytes(), false, &mut problems);
+        let p = t.sole_placeholder().unwrap();
+        let identity = |b: &[u8]| b.to_vec();
+        match resolver.resolve(p, Type::String, &identity, &mut problems) {
+            Some(r) => Ok((r.assumed, r.ty, r.checked.clone(), r.logical(&identity))),
+            None => Err(problems),
+        }
+    }
+
+    #[test]
+    fn an_assumed_variable_is_never_read_and_stands_in_as_its_type() {
+        // Set to what no type takes, unset, or with an unreadable NAME_FILE:
+        // none of it is looked at.
+        for e in [
+            env(&[("X", "\u{0}nope")]),
+            env(&[]),
+            env(&[("X_FILE", "/nonexistent")]),
+        ] {
+            for word in Type::WORDS.split(", ") {
+                let ty = Type::from_word(word).unwrap();
+                let (assumed, got, checked, text) =
+                    assuming(&format!("${{X:{word}}}"), &e, &["X"]).unwrap();
+                assert!(assumed, "{word}");
+                assert_eq!(got, ty);
+                // The stand-in of a type that checks values passes its check.
+                if !ty.is_text() && ty != Type::Atom {
+                    assert_eq!(ty.check("X", &text), Ok(checked), "{word}");
+                }
+            }
+            assert!(assuming("${X:?required}", &e, &["X"]).unwrap().0);
+        }
+    }
+
+    #[test]
+    fn a_value_built_from_an_assumed_variable_is_assumed_too() {
+        let e = env(&[("SET", "v")]);
+        let (assumed, _, checked, _) = assuming("${P:port:-${BASE}}", &e, &["BASE"]).unwrap();
+        assert!(assumed);
+        assert_eq!(checked, Checked::Canonical("0".into()));
+        // A default that is not used does not make its placeholder assumed.
+        let (assumed, _, _, text) = assuming("${SET:-${BASE}}", &e, &["BASE"]).unwrap();
+        assert!(!assumed);
+        assert_eq!(text, b"v");
+        // Other problems of the default are still reported.
+        assert_eq!(
+            assuming("${P:-${BASE}${NOPE}}", &e, &["BASE"])
+                .unwrap_err()
+                .len(),
+            1
+        );
     }
 
     fn run(src: &str, env: &Env) -> Result<Vec<u8>, Vec<Problem>> {

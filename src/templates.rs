@@ -397,6 +397,9 @@ impl<'b> Walk<'b> {
     /// named. An error is the message of a problem at the name; it shows
     /// neither the name nor the path when they were built from values.
     fn include(&mut self, top: &TopString) -> Result<Option<String>, String> {
+        if top.assumed {
+            return Ok(None);
+        }
         let Some(found) = find_include(&top.name, self.base) else {
             return Ok(None);
         };

@@ -234,7 +234,9 @@ fn write_placeholder(
             Piece::Value(v) => escape(v, slot.quoting, out),
         }
     }
-    !value.is_empty()
+    // An assumed value stands for one that is there: what follows it in
+    // the argument does not begin the argument.
+    !value.is_empty() || r.assumed
 }
 
 /// Writes `value` so that erl reads it back exactly, as part of one argument.
@@ -306,6 +308,20 @@ mod tests {
         let types = HashMap::new();
         let r = Resolver::new(&env, &types);
         render(src.as_bytes(), &r).map(|r| String::from_utf8(r.bytes).unwrap())
+    }
+
+    #[test]
+    fn an_assumed_value_begins_its_argument_as_a_real_one_would() {
+        let env = Env::from_pairs([("V".to_string(), b"-x".to_vec())]);
+        let types = HashMap::new();
+        let assumed = ["A".to_string()];
+        let r = Resolver::new(&env, &types).assuming(&assumed);
+        let out = render(b"-a ${A}${V}\n-b ${A:port} ${A:term}\n", &r).unwrap();
+        // What `check` renders is never written: the empty stand-in is only
+        // counted as the text the real value has.
+        assert_eq!(String::from_utf8(out.bytes).unwrap(), "-a \"\"-x\n-b 0 0\n");
+        let problems = render(b"-a ${V}\n", &r).unwrap_err();
+        assert!(problems[0].message.contains("begin an argument"));
     }
 
     #[test]

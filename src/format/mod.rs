@@ -117,6 +117,9 @@ pub struct TopString {
     /// True when the name was built from placeholders, and so from values
     /// that messages must not show.
     pub from_values: bool,
+    /// True when the name was built from a variable `check` assumes set:
+    /// the real name is not known.
+    pub assumed: bool,
     /// Its span, quotes included, in the rendered bytes; `None` in a listing.
     pub rendered: Option<Range<usize>>,
 }

@@ -54,6 +54,7 @@ pub fn list(src: &[u8]) -> Result<Listing, Vec<Problem>> {
                     at: span.start,
                     name: String::from_utf8_lossy(&decode_utf8(inside)).into_owned(),
                     from_values: false,
+                    assumed: false,
                     rendered: None,
                 });
             }
@@ -93,9 +94,8 @@ struct Renderer<'s, 'r, 'e> {
     problems: Vec<Problem>,
     /// Where term text was inserted, to blame a break on.
     placed: Vec<Placed>,
-    /// Top-level strings: each one's span in the template, and where it
-    /// starts in `out`.
-    tops: Vec<(Range<usize>, usize)>,
+    /// Top-level strings, in order.
+    tops: Vec<Top>,
     /// How many placeholders the sites held.
     placeholders: usize,
     /// The output passed [`crate::format::MAX_OUTPUT`]: no more sites are
@@ -103,6 +103,16 @@ struct Renderer<'s, 'r, 'e> {
     full: bool,
     /// The list of parts lent to each site whose text is the template's.
     parts: Vec<Part<'s>>,
+}
+
+/// A string of the top-level list, as the renderer finds it.
+struct Top {
+    /// Its span in the template.
+    span: Range<usize>,
+    /// Where it starts in the output.
+    out_at: usize,
+    /// A value written into it is the stand-in of an assumed variable.
+    assumed: bool,
 }
 
 /// Where a substitution of term text landed in the output, to blame a break on it.
@@ -144,7 +154,11 @@ impl Renderer<'_, '_, '_> {
             Site::TopString { span } => {
                 // Its output position: the bytes up to it are copied unchanged.
                 let out_at = self.out.len() + (span.start - self.cursor);
-                self.tops.push((span.clone(), out_at));
+                self.tops.push(Top {
+                    span: span.clone(),
+                    out_at,
+                    assumed: false,
+                });
                 return;
             }
             // A text site whose placeholder replaces the whole literal takes
@@ -305,6 +319,13 @@ impl Renderer<'_, '_, '_> {
                         ok = false;
                         continue;
                     };
+                    // A top-level string's text site comes right after it.
+                    if r.assumed
+                        && let Some(top) = self.tops.last_mut()
+                        && top.span.start + 1 == content.start
+                    {
+                        top.assumed = true;
+                    }
                     if let Checked::Canonical(c) = &r.checked {
                         out.extend_from_slice(c.as_bytes());
                         continue;
@@ -457,8 +478,9 @@ impl Renderer<'_, '_, '_> {
         let top_strings = self
             .tops
             .iter()
-            .filter_map(|(span, out_at)| {
-                let t = Lexer::new(&self.out[*out_at..], false).next_token();
+            .filter_map(|top| {
+                let (span, out_at) = (&top.span, top.out_at);
+                let t = Lexer::new(&self.out[out_at..], false).next_token();
                 if t.kind != Kind::String {
                     return None;
                 }
@@ -468,6 +490,7 @@ impl Renderer<'_, '_, '_> {
                     at: span.start,
                     name: String::from_utf8_lossy(&decode_utf8(inside)).into_owned(),
                     from_values: has_placeholder(&self.src[span.start + 1..span.end - 1]),
+                    assumed: top.assumed,
                     rendered: Some(rendered),
                 })
             })
@@ -684,6 +707,47 @@ mod tests {
         render(src.as_bytes(), &resolver)
             .map(|r| String::from_utf8(r.bytes).unwrap())
             .map_err(|ps| ps.into_iter().map(|p| p.message).collect())
+    }
+
+    #[test]
+    fn assumed_variables_render_in_every_place_without_a_problem() {
+        // A holds what no place takes: an assumed variable is not read.
+        let env = Env::from_pairs([("A".to_string(), b"1}, {x, \x00\n".to_vec())]);
+        let types = HashMap::new();
+        let assumed = ["A".to_string(), "DIR".to_string()];
+        let resolver = Resolver::new(&env, &types).assuming(&assumed);
+        let atom = "x".repeat(crate::types::MAX_ATOM_CHARS);
+        let src = format!(
+            "[\"${{DIR}}/extra.config\", \"plain.config\",\n\
+             {{a, \"${{A}}\"}}, {{b, <<\"${{A}}\">>}}, {{c, <<\"${{A}}\"/utf8>>}}, {{d, '${{A}}'}},\n\
+             {{e, ${{A}}}}, {{f, [${{A}}]}}, {{g, <<1:${{A}}>>}}, {{h, #{{${{A}} => ${{A}}}}}},\n\
+             {{i, \"${{A:port}}\"}}, {{j, <<\"${{A:int}}\">>}}, {{k, '${{A:float}}'}}, {{l, \"${{A:bool}}\"}},\n\
+             {{m, \"${{A:atom}}\"}}, {{n, \"${{A:term}}\"}}, {{o, '${{A:binary}}'}}, {{p, <<\"${{A:charlist}}\">>}},\n\
+             {{q, <<36,123,65,125>>}}, {{r, [36,123,65,58,112,111,114,116,125]}},\n\
+             {{s, \"x${{A:port}}y\"}}, {{t, \"${{UNSET:port:-${{A}}}}\"}}, {{u, '{atom}${{A}}'}}]."
+        );
+        let rendered = match render(src.as_bytes(), &resolver) {
+            Ok(rendered) => rendered,
+            Err(problems) => panic!("{problems:?}"),
+        };
+        let out = String::from_utf8(rendered.bytes).unwrap();
+        assert!(out.contains("{e, 0}, {f, [0]}, {g, <<1:0>>}"), "{out}");
+        assert!(
+            out.contains("{i, 0}, {j, 0}, {k, 0.0}, {l, false}"),
+            "{out}"
+        );
+        assert!(
+            out.contains("{t, 0}"),
+            "built from A, the default is assumed too: {out}"
+        );
+        let tops: Vec<(bool, bool)> = rendered
+            .top_strings
+            .iter()
+            .map(|t| (t.from_values, t.assumed))
+            .collect();
+        assert_eq!(tops, [(true, true), (false, false)]);
+        let (needed, unneeded) = resolver.assumed_needed(&assumed);
+        assert_eq!((needed, unneeded), (vec!["A", "DIR"], vec![]));
     }
 
     #[test]
