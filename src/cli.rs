@@ -39,7 +39,7 @@ const VERSION: &str = concat!(
 const USAGE: &str = "launch [OPTIONS] [--] COMMAND [ARGS...]\n       \
                      launch render [OPTIONS] (--out-dir DIR | --stdout)\n       \
                      launch check [OPTIONS] [--assume-set NAME]...\n       \
-                     launch vars [OPTIONS] [--json]";
+                     launch vars [OPTIONS] [--format FORMAT]";
 
 /// Renders an Erlang/Elixir release's configuration from the environment,
 /// then runs the release as a well-behaved PID 1
@@ -254,13 +254,41 @@ pub enum Mode {
     Check,
     /// List the placeholders found in the templates
     Vars {
-        /// Print a JSON array
-        #[arg(long)]
+        /// Print a JSON array (--format json)
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+
+        /// table, json, env (a commented .env.example) or markdown [default: table]
+        #[arg(long, value_name = "FORMAT", value_enum, hide_possible_values = true)]
+        format: Option<VarsFormat>,
     },
     /// The main job: render, then run this command supervised.
     #[command(external_subcommand)]
     Run(Vec<OsString>),
+}
+
+/// How `vars` prints what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VarsFormat {
+    /// Aligned columns, for a terminal.
+    Table,
+    /// A JSON array, for programs.
+    Json,
+    /// A commented `.env.example`, in the syntax `--env-file` reads.
+    Env,
+    /// A Markdown table, for a runbook or a README.
+    Markdown,
+}
+
+impl Mode {
+    /// The format `vars` prints in: `--format`, `--json`, else a table.
+    pub fn vars_format(json: bool, format: Option<VarsFormat>) -> VarsFormat {
+        match (json, format) {
+            (_, Some(format)) => format,
+            (true, None) => VarsFormat::Json,
+            (false, None) => VarsFormat::Table,
+        }
+    }
 }
 
 impl Cli {
@@ -528,7 +556,13 @@ mod tests {
         assert_eq!(cli.mode, Some(Mode::Render { stdout: true }));
         assert_eq!(cli.templates.root, Some(PathBuf::from("/r")));
         let cli = parse(&["vars", "--json", "--type=PORT=port"]).unwrap();
-        assert_eq!(cli.mode, Some(Mode::Vars { json: true }));
+        assert_eq!(
+            cli.mode,
+            Some(Mode::Vars {
+                json: true,
+                format: None
+            })
+        );
         assert_eq!(cli.templates.types, vec![("PORT".to_string(), Type::Port)]);
     }
 
@@ -602,6 +636,26 @@ mod tests {
         }
         assert!(error(&["check", "--assume-set", "A-B"]).contains("'A-B' given to --assume-set"));
         assert!(error(&["check", "--assume-set", ""]).contains("not a variable name"));
+    }
+
+    #[test]
+    fn vars_takes_a_format_or_json() {
+        use VarsFormat::*;
+        for (args, want) in [
+            (&["vars"][..], Table),
+            (&["vars", "--json"], Json),
+            (&["vars", "--format", "env"], Env),
+            (&["vars", "--format=markdown"], Markdown),
+            (&["vars", "--format", "json"], Json),
+        ] {
+            let Some(Mode::Vars { json, format }) = parse(args).unwrap().mode else {
+                panic!("{args:?}");
+            };
+            assert_eq!(Mode::vars_format(json, format), want, "{args:?}");
+        }
+        assert!(error(&["vars", "--json", "--format", "json"]).contains("cannot be used with"));
+        assert!(error(&["vars", "--format", "yaml"]).contains("yaml"));
+        assert!(error(&["check", "--format", "env"]).contains("'--format'"));
     }
 
     #[test]

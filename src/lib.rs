@@ -15,3 +15,4 @@ pub mod resolve;
 pub mod supervise;
 pub mod templates;
 pub mod types;
+pub mod vars;

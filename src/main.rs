@@ -17,6 +17,7 @@ use launch::resolve::{Env, Resolver};
 use launch::supervise;
 use launch::templates::{self, Role, TemplateError};
 use launch::types::Type;
+use launch::vars;
 
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
@@ -175,10 +176,14 @@ fn other_mode(cli: &Cli, mode: Option<&Mode>, env: &Env, log: Log) -> Result<Exi
                 if file_count == 1 { "" } else { "s" }
             ));
         }
-        Mode::Vars { json } => {
+        Mode::Vars { json, format } => {
             let listed = templates::list(chosen, &base)?;
-            let vars = aggregate(&listed, env, &types);
-            print_vars(&vars, *json).map_err(Failure::Stdout)?;
+            let vars = vars::aggregate(&listed, env, &types);
+            let format = Mode::vars_format(*json, *format);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            vars::print(&vars, format, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(Failure::Stdout)?;
         }
         Mode::Run(_) => unreachable!("the main job is not another mode"),
     }
@@ -266,85 +271,6 @@ fn write_all(
         written.push((r.file.role, path));
     }
     Ok(written)
-}
-
-/// One variable as `vars` reports it.
-#[derive(Debug, serde::Serialize)]
-struct Var {
-    name: String,
-    #[serde(rename = "type")]
-    ty: &'static str,
-    default: Option<String>,
-    required: bool,
-    set: bool,
-    locations: Vec<String>,
-}
-
-/// One entry per variable, in order of first appearance.
-fn aggregate(listed: &[templates::Listed], env: &Env, types: &HashMap<String, Type>) -> Vec<Var> {
-    let mut vars: Vec<Var> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut explicit_type: Vec<bool> = Vec::new();
-    let found = listed.iter().flat_map(|l| {
-        l.placeholders
-            .iter()
-            .map(|(f, at)| (format!("{}:{at}", l.file.display()), f.clone()))
-    });
-    for (location, f) in found {
-        let declared = f.ty.or_else(|| types.get(&f.name).copied());
-        let i = *index.entry(f.name.clone()).or_insert_with(|| {
-            vars.push(Var {
-                name: f.name.clone(),
-                ty: declared.unwrap_or(f.context_type).name(),
-                default: None,
-                required: false,
-                set: env.provides(&f.name),
-                locations: Vec::new(),
-            });
-            explicit_type.push(declared.is_some());
-            vars.len() - 1
-        });
-        let var = &mut vars[i];
-        if !explicit_type[i]
-            && let Some(ty) = declared
-        {
-            var.ty = ty.name();
-            explicit_type[i] = true;
-        }
-        if var.default.is_none() {
-            var.default = f.default;
-        }
-        var.required |= f.required;
-        var.locations.push(location);
-    }
-    vars
-}
-
-fn print_vars(vars: &[Var], json: bool) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if json {
-        serde_json::to_writer_pretty(&mut out, vars)?;
-        writeln!(out)?;
-        return out.flush();
-    }
-    let width = vars.iter().map(|v| v.name.len()).max().unwrap_or(4).max(4);
-    writeln!(
-        out,
-        "{:width$}  {:8}  {:8}  {:3}  DEFAULT",
-        "NAME", "TYPE", "REQUIRED", "SET"
-    )?;
-    for v in vars {
-        writeln!(
-            out,
-            "{:width$}  {:8}  {:8}  {:3}  {}",
-            v.name,
-            v.ty,
-            if v.required { "yes" } else { "no" },
-            if v.set { "yes" } else { "no" },
-            v.default.as_deref().unwrap_or("-")
-        )?;
-    }
-    out.flush()
 }
 
 /// The supervision options from the command line; a user is looked up now.
