@@ -5,9 +5,9 @@
 //! Three rules clap does not know are kept here, in [`Cli::parse_args`]: an
 //! empty variable counts as unset; the supervision options and their
 //! variables belong to the main job (given to `render`, `check` or `vars`,
-//! the option is an error and its variable is not read), and
-//! `--assume-set` and its variable to `check` alike; and a flag on the
-//! command line wins over a variable.
+//! the option is an error and its variable is not read); and a flag on the
+//! command line wins over a variable. A fourth keeps a repeatable template
+//! option on one side of a subcommand's name.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -60,10 +60,6 @@ pub struct Cli {
     /// How COMMAND is supervised (the main job only).
     #[command(flatten)]
     pub supervise: SuperviseArgs,
-
-    /// What `check` counts as set (`check` only).
-    #[command(flatten)]
-    pub check: CheckArgs,
 
     /// render, check or vars; or the command to run (the main job).
     #[command(subcommand)]
@@ -162,26 +158,6 @@ impl TemplateArgs {
     }
 }
 
-/// The options of `check` alone.
-#[derive(Debug, Clone, Default, Args)]
-pub struct CheckArgs {
-    /// check: count NAME as set, for a secret CI cannot see; its type is not checked (repeatable; `,` separates several)
-    #[arg(
-        long = "assume-set",
-        env = "LAUNCH_ASSUME_SET",
-        value_name = "NAME",
-        value_delimiter = ',',
-        value_parser = clap::builder::OsStringValueParser::new(),
-        global = true
-    )]
-    assume_set: Vec<OsString>,
-
-    /// The variables `check` assumes set, each a variable name; empty in
-    /// every other mode.
-    #[arg(skip)]
-    pub assumed: Vec<String>,
-}
-
 /// Supervision options of the main job.
 #[derive(Debug, Clone, Args)]
 pub struct SuperviseArgs {
@@ -251,7 +227,17 @@ pub enum Mode {
         stdout: bool,
     },
     /// Resolve every placeholder against the environment; write nothing
-    Check,
+    Check {
+        /// Count NAME as set, for a secret CI cannot see; its type is not checked (repeatable; `,` separates several)
+        #[arg(
+            long = "assume-set",
+            env = "LAUNCH_ASSUME_SET",
+            value_name = "NAME",
+            value_delimiter = ',',
+            value_parser = parse_variable_name
+        )]
+        assume_set: Vec<String>,
+    },
     /// List the placeholders found in the templates
     Vars {
         /// Print a JSON array (--format json)
@@ -307,7 +293,7 @@ impl Cli {
         let parsed = command(env, true)
             .try_get_matches_from(&args)
             .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
-        let (matches, mut cli) = match parsed {
+        let (matches, cli) = match parsed {
             Ok(parsed) => parsed,
             Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
                 return Err(e);
@@ -332,30 +318,6 @@ impl Cli {
                 "'--{}' is an option of the main job (launch [OPTIONS] -- COMMAND), not of a subcommand",
                 id.replace('_', "-")
             )));
-        }
-        if cli.mode == Some(Mode::Check) {
-            let from = match matches.value_source("assume_set") {
-                Some(ValueSource::EnvVariable) => " (from LAUNCH_ASSUME_SET)",
-                _ => "",
-            };
-            cli.check.assumed = std::mem::take(&mut cli.check.assume_set)
-                .into_iter()
-                .map(|name| match name.into_string() {
-                    Ok(name) if is_variable_name(&name) => Ok(name),
-                    Ok(name) => Err(name),
-                    Err(name) => Err(name.to_string_lossy().into_owned()),
-                })
-                .collect::<Result<_, _>>()
-                .map_err(|name| {
-                    usage_error(format!(
-                        "'{name}' given to --assume-set{from} is not a variable name"
-                    ))
-                })?;
-        } else if given(&matches, "assume_set") {
-            return Err(usage_error(
-                "'--assume-set' is an option of check (launch check --assume-set NAME), not of this mode"
-                    .to_owned(),
-            ));
         }
         if let Some(Mode::Render { stdout: true }) = cli.mode
             && matches
@@ -393,6 +355,11 @@ fn from_variable(mut e: clap::Error, args: &[OsString]) -> clap::Error {
     let command = Cli::command();
     let variable = command
         .get_arguments()
+        .chain(
+            command
+                .get_subcommands()
+                .flat_map(clap::Command::get_arguments),
+        )
         .find(|a| a.get_long().is_some_and(|l| long == format!("--{l}")))
         .and_then(|a| a.get_env());
     if let (false, Some(variable)) = (on_line, variable) {
@@ -496,6 +463,14 @@ fn is_variable_name(name: &str) -> bool {
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn parse_variable_name(s: &str) -> Result<String, String> {
+    if is_variable_name(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("`{s}` is not a variable name"))
+    }
 }
 
 fn parse_type_arg(s: &str) -> Result<(String, Type), String> {
@@ -610,7 +585,6 @@ mod tests {
             &["--env-file", "a", "check", "--env-file", "b"][..],
             &["--file=a", "render", "--stdout", "--file", "b"],
             &["--type", "A=int", "vars", "--type=B=int"],
-            &["--assume-set", "A", "check", "--assume-set", "B"],
         ] {
             assert!(error(args).contains("both before and after"), "{args:?}");
         }
@@ -622,19 +596,24 @@ mod tests {
 
     #[test]
     fn assume_set_belongs_to_check() {
-        let cli = parse(&["--assume-set", "A", "check"]).unwrap();
-        assert_eq!(cli.check.assumed, ["A"]);
-        let cli = parse(&["check", "--assume-set", "A", "--assume-set=B,C"]).unwrap();
-        assert_eq!(cli.check.assumed, ["A", "B", "C"]);
-        assert!(parse(&["check"]).unwrap().check.assumed.is_empty());
+        let assumed = |args: &[&str]| match parse(args).unwrap().mode {
+            Some(Mode::Check { assume_set }) => assume_set,
+            mode => panic!("{mode:?}"),
+        };
+        assert_eq!(
+            assumed(&["check", "--assume-set", "A", "--assume-set=B,C"]),
+            ["A", "B", "C"]
+        );
+        assert!(assumed(&["check"]).is_empty());
         for args in [
             &["render", "--stdout", "--assume-set", "A"][..],
-            &["--assume-set", "A", "vars"],
+            &["vars", "--assume-set", "A"],
+            &["--assume-set", "A", "check"],
             &["--assume-set", "A", "--", "app"],
         ] {
-            assert!(error(args).contains("option of check"), "{args:?}");
+            assert!(error(args).contains("'--assume-set'"), "{args:?}");
         }
-        assert!(error(&["check", "--assume-set", "A-B"]).contains("'A-B' given to --assume-set"));
+        assert!(error(&["check", "--assume-set", "A-B"]).contains("`A-B` is not a variable name"));
         assert!(error(&["check", "--assume-set", ""]).contains("not a variable name"));
     }
 

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
         Some(Mode::Run(command)) => main_job(&cli, command, signals, &env, log),
         mode => {
             signals.release();
-            other_mode(&cli, mode.as_ref(), &env, log)
+            other_mode(&cli.templates, mode.as_ref(), &env, log)
         }
     });
     match result {
@@ -120,8 +120,12 @@ fn usage_exit(e: &clap::Error) -> ExitCode {
 }
 
 /// `render`, `check` and `vars`.
-fn other_mode(cli: &Cli, mode: Option<&Mode>, env: &Env, log: Log) -> Result<ExitCode, Failure> {
-    let args = &cli.templates;
+fn other_mode(
+    args: &TemplateArgs,
+    mode: Option<&Mode>,
+    env: &Env,
+    log: Log,
+) -> Result<ExitCode, Failure> {
     let Some(mode) = mode else {
         return Err(Failure::Usage(
             "nothing to do: give a COMMAND to run, or one of render, check, vars (see --help)"
@@ -136,7 +140,10 @@ fn other_mode(cli: &Cli, mode: Option<&Mode>, env: &Env, log: Log) -> Result<Exi
         ));
     }
     let types = types(args);
-    let assumed = &cli.check.assumed;
+    let assumed: &[String] = match mode {
+        Mode::Check { assume_set } => assume_set,
+        _ => &[],
+    };
     let resolver = Resolver::new(env, &types).assuming(assumed);
     let release::Selection {
         templates: chosen,
@@ -155,7 +162,7 @@ fn other_mode(cli: &Cli, mode: Option<&Mode>, env: &Env, log: Log) -> Result<Exi
             let out = OutDir::at(dir, None)?;
             write_all(&out, &rendered, log, Log::Normal)?;
         }
-        Mode::Check => {
+        Mode::Check { .. } => {
             let rendered = templates::render(chosen, &base, &resolver)?;
             let count: usize = rendered.iter().map(|r| r.placeholders).sum();
             let file_count = rendered.len();

@@ -617,6 +617,7 @@ fn assume_set_belongs_to_check_alone() {
         &["render", "--stdout", "--assume-set", "A"][..],
         &["vars", "--assume-set", "A"],
         &["--assume-set", "A", "--", "true"],
+        &["--assume-set", "A", "check"],
         &["check", "--assume-set", "not-a-name"],
     ] {
         let out = run(launch().args(args));
@@ -635,7 +636,11 @@ fn assume_set_belongs_to_check_alone() {
         .args(["check", "--sys-config"])
         .arg(dir.path().join("sys.config")));
     assert_eq!(code(&out), 64);
-    assert!(stderr(&out).contains("(from LAUNCH_ASSUME_SET)"));
+    assert!(
+        stderr(&out).contains("the value was taken from LAUNCH_ASSUME_SET"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
