@@ -10,7 +10,7 @@ seconds=${1:-60}
 command -v cargo-fuzz >/dev/null || cargo install --quiet cargo-fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in lexer placeholder render duration signal; do
+for target in lexer placeholder render duration signal env_file; do
   mkdir -p "$work/$target"
   cp corpus/"$target"/* "$work/$target/"
   echo "fuzzing $target for ${seconds}s"

@@ -305,6 +305,28 @@ mod tests {
         assert_eq!(lines_of_problems(long.as_bytes()), [2]);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn what_a_line_sets_is_read_back_exactly(
+            name in "[A-Za-z_][A-Za-z0-9_.-]{0,12}",
+            value in "[^\n\r\u{0}]{0,40}",
+            indent in "[ \t]{0,3}",
+        ) {
+            let src = format!("{indent}{name}={value}\r\n");
+            let set = parse(src.as_bytes(), &Env::default()).unwrap();
+            proptest::prop_assert_eq!(set, vec![(name, value.into_bytes())]);
+        }
+
+        #[test]
+        fn any_bytes_are_read_or_refused_without_a_panic(
+            src in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+        ) {
+            if let Err(problems) = parse(&src, &Env::default()) {
+                proptest::prop_assert!(problems.iter().all(|p| p.at <= src.len()));
+            }
+        }
+    }
+
     #[test]
     fn unreadable_files_and_bad_lines_of_every_file_are_counted() {
         let dir = tempfile::tempdir().unwrap();
