@@ -79,13 +79,13 @@ fn main() -> ExitCode {
             return ExitCode::from(code::OS_ERROR);
         }
     };
-    let result = with_env_files(env, &cli.templates.env_files).and_then(|env| match &cli.mode {
-        Some(Mode::Run(command)) => main_job(&cli, command, signals, &env, log),
+    let result = match &cli.mode {
+        Some(Mode::Run(command)) => main_job(&cli, command, signals, env, log),
         mode => {
             signals.release();
-            other_mode(&cli.templates, mode.as_ref(), &env, log)
+            other_mode(&cli.templates, mode.as_ref(), env, log)
         }
-    });
+    };
     match result {
         Ok(code) => code,
         Err(failure) => {
@@ -96,7 +96,9 @@ fn main() -> ExitCode {
 }
 
 /// The environment with the variables of the env files laid over it; the
-/// environment as it is when there are none, which costs nothing.
+/// environment as it is when there are none, which costs nothing. Each mode
+/// reads them once its command line is known to be usable: a usage error
+/// (64) comes before a problem in a file (78).
 fn with_env_files(env: Env, paths: &[PathBuf]) -> Result<Env, Failure> {
     if paths.is_empty() {
         return Ok(env);
@@ -123,7 +125,7 @@ fn usage_exit(e: &clap::Error) -> ExitCode {
 fn other_mode(
     args: &TemplateArgs,
     mode: Option<&Mode>,
-    env: &Env,
+    env: Env,
     log: Log,
 ) -> Result<ExitCode, Failure> {
     let Some(mode) = mode else {
@@ -139,6 +141,7 @@ fn other_mode(
             "render needs --out-dir DIR (or LAUNCH_OUT_DIR) or --stdout".into(),
         ));
     }
+    let env = &with_env_files(env, &args.env_files)?;
     let types = types(args);
     let assumed: &[String] = match mode {
         Mode::Check { assume_set } => assume_set,
@@ -309,11 +312,12 @@ fn main_job(
     cli: &Cli,
     command: &[OsString],
     signals: supervise::Signals,
-    env: &Env,
+    env: Env,
     log: Log,
 ) -> Result<ExitCode, Failure> {
     let args = &cli.templates;
     let opts = supervise_options(&cli.supervise, log)?;
+    let env = &with_env_files(env, &args.env_files)?;
     let types = types(args);
     let resolver = Resolver::new(env, &types);
     let release::Selection {

@@ -409,6 +409,11 @@ fn every_malformed_line_of_every_env_file_is_reported_at_file_and_line() {
         .args(["--", "sh", "-c", "echo started"]));
     assert_eq!(code(&out), 78);
     assert_eq!(stdout(&out), "");
+    // A usage error is said first.
+    let out = run(launch()
+        .args(["render", "--root", EXAMPLE, "--env-file"])
+        .arg(&second));
+    assert_eq!(code(&out), 64, "render without --out-dir or --stdout");
 }
 
 #[test]
