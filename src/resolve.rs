@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::hash::Hasher;
+use std::ops::Range;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 use crate::diag::Problem;
@@ -26,20 +28,37 @@ use crate::types::{Checked, Type};
 pub const MAX_VALUE: usize = 8 << 20;
 
 /// A snapshot of the environment, taken once so lookups are cheap and stable:
-/// the block of `NAME=VALUE` entries as launch received them, and a map of
-/// names to values that points into it. One block rather than a map of owned
-/// strings: with a Kubernetes pod's hundreds of service variables, copying
-/// each into an allocation of its own (and freeing it at exit) was a tenth
-/// of launch's start (`bench/supervise.sh`). The block lives as long as
-/// launch, as the environment itself does.
+/// the block of `NAME=VALUE` entries as launch received them, and an index
+/// of it sorted by a hash of each name. One block rather than a map of owned
+/// strings: with a Kubernetes pod's hundreds of service variables, an
+/// allocation for each name and value (and freeing them at exit) was a
+/// tenth of launch's start (`bench/supervise.sh`).
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    /// Each variable's value by name; of several with one name the first,
-    /// which is what `getenv` finds.
-    vars: HashMap<&'static [u8], &'static [u8]>,
+    block: Vec<u8>,
+    /// Every variable, by the hash of its name, then by its place in the
+    /// block: of several with one name the first comes first, and it is
+    /// the one `getenv` finds.
+    index: Vec<Entry>,
     /// For each `NAME_FILE` variable that is set and not empty, what its
     /// file holds, read the first time a placeholder needs it.
     files: HashMap<String, OnceCell<Result<Vec<u8>, String>>>,
+}
+
+/// Where a variable's name and value are in the block.
+#[derive(Debug, Clone)]
+struct Entry {
+    hash: u64,
+    name: Range<usize>,
+    value: Range<usize>,
+}
+
+/// The hash of a variable's name, for the index (SipHash with fixed keys:
+/// names are not chosen by an attacker, and a collision costs a comparison).
+fn name_hash(name: &[u8]) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(name);
+    hasher.finish()
 }
 
 impl Env {
@@ -49,54 +68,62 @@ impl Env {
     pub fn from_process() -> Self {
         let environ = input::read_file(Path::new("/proc/self/environ"), MAX_ENVIRONMENT);
         Env::from_block(environ.unwrap_or_else(|_| {
-            let mut block = Vec::new();
-            for (name, value) in std::env::vars_os() {
-                block.extend_from_slice(name.as_bytes());
-                block.push(b'=');
-                block.extend_from_slice(value.as_bytes());
-                block.push(0);
-            }
-            block
+            let vars = std::env::vars_os();
+            block_of(vars.map(|(name, value)| (name.into_vec(), value.into_vec())))
         }))
     }
 
-    /// An environment holding exactly these variables.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let mut block = Vec::new();
-        for (name, value) in pairs {
-            block.extend_from_slice(name.as_bytes());
-            block.push(b'=');
-            block.extend_from_slice(&value);
-            block.push(0);
-        }
-        Env::from_block(block)
+    /// An environment holding these variables; of several with one name,
+    /// the first.
+    pub fn from_pairs<N: Into<Vec<u8>>>(pairs: impl IntoIterator<Item = (N, Vec<u8>)>) -> Self {
+        Env::from_block(block_of(
+            pairs.into_iter().map(|(name, value)| (name.into(), value)),
+        ))
     }
 
     /// Indexes `NAME=VALUE` entries, each ending in a NUL. As in `getenv`, a
     /// name may begin with `=` (it cannot be empty), and an entry without
     /// `=` is no variable.
     fn from_block(block: Vec<u8>) -> Self {
-        let block: &'static [u8] = Vec::leak(block);
-        let entries = block.split(|&b| b == 0);
-        let mut vars = HashMap::with_capacity(entries.clone().count());
-        for entry in entries {
+        let mut index = Vec::new();
+        let mut start = 0;
+        for entry in block.split(|&b| b == 0) {
+            let at = start;
+            start += entry.len() + 1;
             if let Some(eq) = entry.iter().skip(1).position(|&b| b == b'=') {
-                let (name, value) = entry.split_at(eq + 1);
-                vars.entry(name).or_insert(&value[1..]);
+                let name = at..at + 1 + eq;
+                index.push(Entry {
+                    hash: name_hash(&block[name.clone()]),
+                    value: name.end + 1..at + entry.len(),
+                    name,
+                });
             }
         }
-        let files = vars
+        index.sort_unstable_by_key(|e| (e.hash, e.name.start));
+        let files = index
             .iter()
+            .map(|e| (&block[e.name.clone()], &block[e.value.clone()]))
             .filter(|(name, value)| name.ends_with(b"_FILE") && !value.is_empty())
             .filter_map(|(name, _)| std::str::from_utf8(name).ok())
             .map(|name| (name.to_owned(), OnceCell::new()))
             .collect();
-        Env { vars, files }
+        Env {
+            block,
+            index,
+            files,
+        }
     }
 
     /// The value of `name`, if set.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.vars.get(name.as_bytes()).copied()
+        let name = name.as_bytes();
+        let hash = name_hash(name);
+        let first = self.index.partition_point(|e| e.hash < hash);
+        self.index[first..]
+            .iter()
+            .take_while(|e| e.hash == hash)
+            .find(|e| &self.block[e.name.clone()] == name)
+            .map(|e| &self.block[e.value.clone()])
     }
 
     /// True when `name` is set, or `name_FILE` is set and not empty.
@@ -136,6 +163,18 @@ impl Env {
             Err(message) => Err(message.clone()),
         }
     }
+}
+
+/// `NAME=VALUE` entries, each ending in a NUL, as the kernel hands them over.
+fn block_of(pairs: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<u8> {
+    let mut block = Vec::new();
+    for (name, value) in pairs {
+        block.extend_from_slice(&name);
+        block.push(b'=');
+        block.extend_from_slice(&value);
+        block.push(0);
+    }
+    block
 }
 
 fn file_variable(name: &str) -> String {
@@ -377,6 +416,7 @@ mod tests {
         assert_eq!(e.get("=C"), Some(&b"3"[..]));
         assert_eq!(e.get("E"), Some(&b""[..]));
         assert_eq!(e.get("NOEQUALS"), None);
+        assert_eq!(e.get("Z"), None);
         // What the process snapshot holds is what getenv says.
         let process = Env::from_process();
         for (name, _) in std::env::vars_os() {
