@@ -325,6 +325,7 @@ pub fn child_env(
 ) -> Vec<EnvChange> {
     let mut changes: Vec<EnvChange> = env
         .from_files()
+        .into_iter()
         .map(|(name, value)| {
             EnvChange::Set(name.to_owned().into(), OsStr::from_bytes(value).into())
         })

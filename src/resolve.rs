@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::hash::Hasher;
+use std::ops::Range;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 use crate::diag::Problem;
@@ -26,30 +28,49 @@ use crate::types::{Checked, Type};
 pub const MAX_VALUE: usize = 8 << 20;
 
 /// A snapshot of the environment, taken once so lookups are cheap and stable:
-/// the block of `NAME=VALUE` entries as launch received them, and a map of
-/// names to values that points into it. One block rather than a map of owned
-/// strings: with a Kubernetes pod's hundreds of service variables, copying
-/// each into an allocation of its own (and freeing it at exit) was a tenth
-/// of launch's start (`bench/supervise.sh`). The block lives as long as
-/// launch, as the environment itself does.
+/// the block of `NAME=VALUE` entries as launch received them, and an index
+/// of it sorted by a hash of each name. One block rather than a map of owned
+/// strings: with a Kubernetes pod's hundreds of service variables, an
+/// allocation for each name and value (and freeing them at exit) was a
+/// tenth of launch's start (`bench/supervise.sh`).
 ///
-/// The variables of `--env-file` files are a second block of the same kind,
-/// laid over the first ([`Env::with_files`]): a name they set has their
-/// value, for every placeholder and for the child. The files are named for
-/// this run and describe the deployment; the process's environment (a CI
-/// runner's, say) is ambient, and a file asks for one of its values with a
-/// `NAME` line of its own.
+/// The variables of `--env-file` files are laid over the process's
+/// ([`Env::with_files`]): they go first in the block, the last setting of a
+/// name first, so that the rule of the index (of several with one name, the
+/// first) makes a name the files set have the value they set last, for
+/// every placeholder and for the child. The files are named for this run
+/// and describe the deployment; the process's environment (a CI runner's,
+/// say) is ambient, and a file asks for one of its values with a `NAME`
+/// line of its own.
 #[derive(Debug, Default, Clone)]
 pub struct Env {
-    /// Each variable's value by name; of several with one name in the
-    /// process's block the first, which is what `getenv` finds; a name the
-    /// env files set has the value they set last.
-    vars: HashMap<&'static [u8], &'static [u8]>,
+    block: Vec<u8>,
+    /// Every variable, by the hash of its name, then by its place in the
+    /// block: of several with one name the first comes first, and it is
+    /// the one `getenv` finds.
+    index: Vec<Entry>,
     /// For each `NAME_FILE` variable that is set and not empty, what its
     /// file holds, read the first time a placeholder needs it.
     files: HashMap<String, OnceCell<Result<Vec<u8>, String>>>,
-    /// The names the env files set, in the order they first set them.
-    from_files: Vec<&'static str>,
+    /// How many bytes at the start of the block hold the env files'
+    /// variables.
+    from_files: usize,
+}
+
+/// Where a variable's name and value are in the block.
+#[derive(Debug, Clone)]
+struct Entry {
+    hash: u64,
+    name: Range<usize>,
+    value: Range<usize>,
+}
+
+/// The hash of a variable's name, for the index (SipHash with fixed keys:
+/// names are not chosen by an attacker, and a collision costs a comparison).
+fn name_hash(name: &[u8]) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(name);
+    hasher.finish()
 }
 
 impl Env {
@@ -59,103 +80,106 @@ impl Env {
     pub fn from_process() -> Self {
         let environ = input::read_file(Path::new("/proc/self/environ"), MAX_ENVIRONMENT);
         Env::from_block(environ.unwrap_or_else(|_| {
-            let mut block = Vec::new();
-            for (name, value) in std::env::vars_os() {
-                block.extend_from_slice(name.as_bytes());
-                block.push(b'=');
-                block.extend_from_slice(value.as_bytes());
-                block.push(0);
-            }
-            block
+            let vars = std::env::vars_os();
+            block_of(vars.map(|(name, value)| (name.into_vec(), value.into_vec())))
         }))
     }
 
-    /// An environment holding exactly these variables.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let mut block = Vec::new();
-        for (name, value) in pairs {
-            block.extend_from_slice(name.as_bytes());
-            block.push(b'=');
-            block.extend_from_slice(&value);
-            block.push(0);
-        }
-        Env::from_block(block)
+    /// An environment holding these variables; of several with one name,
+    /// the first.
+    pub fn from_pairs<N: Into<Vec<u8>>>(pairs: impl IntoIterator<Item = (N, Vec<u8>)>) -> Self {
+        Env::from_block(block_of(
+            pairs.into_iter().map(|(name, value)| (name.into(), value)),
+        ))
     }
 
     /// Indexes `NAME=VALUE` entries, each ending in a NUL. As in `getenv`, a
     /// name may begin with `=` (it cannot be empty), and an entry without
     /// `=` is no variable.
     fn from_block(block: Vec<u8>) -> Self {
-        let block: &'static [u8] = Vec::leak(block);
-        let entries = block.split(|&b| b == 0);
-        let mut vars = HashMap::with_capacity(entries.clone().count());
-        for entry in entries {
+        let mut index = Vec::new();
+        let mut start = 0;
+        for entry in block.split(|&b| b == 0) {
+            let at = start;
+            start += entry.len() + 1;
             if let Some(eq) = entry.iter().skip(1).position(|&b| b == b'=') {
-                let (name, value) = entry.split_at(eq + 1);
-                vars.entry(name).or_insert(&value[1..]);
+                let name = at..at + 1 + eq;
+                index.push(Entry {
+                    hash: name_hash(&block[name.clone()]),
+                    value: name.end + 1..at + entry.len(),
+                    name,
+                });
             }
         }
-        let files = vars
+        index.sort_unstable_by_key(|e| (e.hash, e.name.start));
+        let mut env = Env {
+            block,
+            index,
+            files: HashMap::new(),
+            from_files: 0,
+        };
+        // Of several `NAME_FILE` with one name (an env file's over the
+        // process's), the one `get` finds decides.
+        let files = env
+            .index
             .iter()
-            .filter(|(name, value)| name.ends_with(b"_FILE") && !value.is_empty())
-            .filter_map(|(name, _)| std::str::from_utf8(name).ok())
+            .map(|e| &env.block[e.name.clone()])
+            .filter(|name| name.ends_with(b"_FILE"))
+            .filter_map(|name| std::str::from_utf8(name).ok())
+            .filter(|name| env.get(name).is_some_and(|value| !value.is_empty()))
             .map(|name| (name.to_owned(), OnceCell::new()))
             .collect();
+        env.files = files;
+        env
+    }
+
+    /// This environment with `variables` (from [`crate::env_file`], in the
+    /// order they were set) laid over it: of several settings of one name
+    /// the last wins, and any of them wins over the process's value. Only
+    /// when env files are given is the block copied.
+    pub fn with_files(self, variables: Vec<(String, Vec<u8>)>) -> Self {
+        let pairs = variables.into_iter().rev();
+        let mut block = block_of(pairs.map(|(name, value)| (name.into_bytes(), value)));
+        let from_files = block.len();
+        block.extend_from_slice(&self.block);
         Env {
-            vars,
-            files,
-            from_files: Vec::new(),
+            from_files,
+            ..Env::from_block(block)
         }
     }
 
-    /// This environment with `variables` (from [`crate::env_file`], in
-    /// order) laid over it: of several settings of one name the last wins,
-    /// and any of them wins over the process's value.
-    pub fn with_files(mut self, variables: Vec<(String, Vec<u8>)>) -> Self {
-        let mut block = Vec::new();
-        let mut spans = Vec::with_capacity(variables.len());
-        for (name, value) in &variables {
-            let name_at = block.len();
-            block.extend_from_slice(name.as_bytes());
-            let value_at = block.len();
-            block.extend_from_slice(value);
-            spans.push((name_at..value_at, value_at..block.len()));
-        }
-        let block: &'static [u8] = Vec::leak(block);
-        let mut seen: HashSet<&str> = self.from_files.iter().copied().collect();
-        for (name, value) in spans {
-            let (name, value) = (&block[name], &block[value]);
-            self.vars.insert(name, value);
-            // The names were strings: each span is whole UTF-8.
-            let Ok(name) = std::str::from_utf8(name) else {
-                continue;
-            };
-            if seen.insert(name) {
-                self.from_files.push(name);
-            }
-            if name.ends_with("_FILE") {
-                if value.is_empty() {
-                    self.files.remove(name);
-                } else {
-                    self.files.insert(name.to_owned(), OnceCell::new());
-                }
-            }
-        }
-        self
-    }
-
-    /// The variables the env files set, each with its value, in the order
-    /// they were first set: what the child's environment gets on top of
-    /// launch's own.
-    pub fn from_files(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.from_files
-            .iter()
-            .filter_map(|name| Some((*name, self.get(name)?)))
+    /// The variables the env files set, each once, with the value it has,
+    /// in the order they were first set: what the child's environment gets
+    /// on top of launch's own.
+    pub fn from_files(&self) -> Vec<(&str, &[u8])> {
+        let entries: Vec<&[u8]> = self.block[..self.from_files]
+            .split(|&b| b == 0)
+            .filter(|entry| !entry.is_empty())
+            .collect();
+        let mut seen = HashSet::new();
+        // The files' entries are in the block last setting first.
+        entries
+            .into_iter()
+            .rev()
+            .filter_map(|entry| {
+                let eq = entry.iter().position(|&b| b == b'=')?;
+                let name = std::str::from_utf8(&entry[..eq]).ok()?;
+                let value = self.get(name)?;
+                seen.insert(name).then_some((name, value))
+            })
+            .collect()
     }
 
     /// The value of `name`, if set.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.vars.get(name.as_bytes()).copied()
+        let name = name.as_bytes();
+        let hash = name_hash(name);
+        let first = self.index.partition_point(|e| e.hash < hash);
+        self.index[first..]
+            .iter()
+            .take_while(|e| e.hash == hash)
+            .find(|e| &self.block[e.name.clone()] == name)
+            .map(|e| &self.block[e.value.clone()])
     }
 
     /// True when `name` is set, or `name_FILE` is set and not empty.
@@ -195,6 +219,18 @@ impl Env {
             Err(message) => Err(message.clone()),
         }
     }
+}
+
+/// `NAME=VALUE` entries, each ending in a NUL, as the kernel hands them over.
+fn block_of(pairs: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<u8> {
+    let mut block = Vec::new();
+    for (name, value) in pairs {
+        block.extend_from_slice(&name);
+        block.push(b'=');
+        block.extend_from_slice(&value);
+        block.push(0);
+    }
+    block
 }
 
 fn file_variable(name: &str) -> String {
@@ -528,6 +564,7 @@ mod tests {
         assert_eq!(e.get("=C"), Some(&b"3"[..]));
         assert_eq!(e.get("E"), Some(&b""[..]));
         assert_eq!(e.get("NOEQUALS"), None);
+        assert_eq!(e.get("Z"), None);
         // What the process snapshot holds is what getenv says.
         let process = Env::from_process();
         for (name, _) in std::env::vars_os() {
@@ -562,7 +599,7 @@ mod tests {
             !layered.provides("S"),
             "an empty S_FILE from a file unsets it"
         );
-        let from_files: Vec<(&str, &[u8])> = layered.from_files().collect();
+        let from_files = layered.from_files();
         assert_eq!(
             from_files,
             [
@@ -572,7 +609,7 @@ mod tests {
                 ("S_FILE", b"")
             ]
         );
-        assert_eq!(env(&[("A", "1")]).from_files().count(), 0);
+        assert!(env(&[("A", "1")]).from_files().is_empty());
     }
 
     /// Resolves `src`'s sole placeholder with `names` assumed set: whether
