@@ -266,9 +266,9 @@ pub enum VarsFormat {
     Markdown,
 }
 
-impl Mode {
-    /// The format `vars` prints in: `--format`, `--json`, else a table.
-    pub fn vars_format(json: bool, format: Option<VarsFormat>) -> VarsFormat {
+impl VarsFormat {
+    /// The format `vars` prints in: `--format`, else `--json`, else a table.
+    pub fn chosen(json: bool, format: Option<VarsFormat>) -> VarsFormat {
         match (json, format) {
             (_, Some(format)) => format,
             (true, None) => VarsFormat::Json,
@@ -630,7 +630,7 @@ mod tests {
             let Some(Mode::Vars { json, format }) = parse(args).unwrap().mode else {
                 panic!("{args:?}");
             };
-            assert_eq!(Mode::vars_format(json, format), want, "{args:?}");
+            assert_eq!(VarsFormat::chosen(json, format), want, "{args:?}");
         }
         assert!(error(&["vars", "--json", "--format", "json"]).contains("cannot be used with"));
         assert!(error(&["vars", "--format", "yaml"]).contains("yaml"));

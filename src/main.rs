@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use launch::cli::{Cli, Mode, SuperviseArgs, TemplateArgs};
+use launch::cli::{Cli, Mode, SuperviseArgs, TemplateArgs, VarsFormat};
 use launch::diag::{Log, say};
 use launch::env_file::{self, EnvFileError};
 use launch::output::{self, OutDir, WriteError};
@@ -189,7 +189,7 @@ fn other_mode(
         Mode::Vars { json, format } => {
             let listed = templates::list(chosen, &base)?;
             let vars = vars::aggregate(&listed, env, &types);
-            let format = Mode::vars_format(*json, *format);
+            let format = VarsFormat::chosen(*json, *format);
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             vars::print(&vars, format, &mut out)
                 .and_then(|()| out.flush())
