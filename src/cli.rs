@@ -379,10 +379,11 @@ pub fn usage_error(message: String) -> clap::Error {
 
 /// The command line's model. Variables that are set but empty count as
 /// unset; the supervision options read theirs only with `supervision_env`.
-/// Help shows each variable's name, never its value.
+/// Help shows each variable's name, never its value. The rules hold for the
+/// options of the subcommands too (`check --assume-set`).
 fn command(env: &Env, supervision_env: bool) -> clap::Command {
     let supervision: Vec<&str> = supervision_ids().collect();
-    Cli::command().mut_args(|arg| {
+    let rules = |arg: clap::Arg| {
         let empty = arg
             .get_env()
             .and_then(|name| env.get(name.to_str()?))
@@ -393,7 +394,10 @@ fn command(env: &Env, supervision_env: bool) -> clap::Command {
         } else {
             arg.hide_env_values(true)
         }
-    })
+    };
+    Cli::command()
+        .mut_args(rules)
+        .mut_subcommands(|sub| sub.mut_args(rules))
 }
 
 /// The ids of the supervision options.

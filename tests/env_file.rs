@@ -646,6 +646,23 @@ fn assume_set_belongs_to_check_alone() {
         "{}",
         stderr(&out)
     );
+    // Empty, it is unset, as every variable of launch; help names it
+    // without its value.
+    let out = run(launch()
+        .env("LAUNCH_ASSUME_SET", "")
+        .env("A", "1")
+        .args(["check", "--sys-config"])
+        .arg(dir.path().join("sys.config")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let help = run(launch()
+        .env("LAUNCH_ASSUME_SET", "SHOWN_NOWHERE")
+        .args(["check", "--help"]));
+    assert!(
+        stdout(&help).contains("[env: LAUNCH_ASSUME_SET]"),
+        "{}",
+        stdout(&help)
+    );
+    assert!(!stdout(&help).contains("SHOWN_NOWHERE"));
 }
 
 #[test]
