@@ -204,11 +204,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
-        Env::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())),
-        )
+        Env::from_pairs(pairs.iter().copied())
     }
 
     fn set(src: &str) -> Vec<(String, String)> {

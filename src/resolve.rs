@@ -87,9 +87,13 @@ impl Env {
 
     /// An environment holding these variables; of several with one name,
     /// the first.
-    pub fn from_pairs<N: Into<Vec<u8>>>(pairs: impl IntoIterator<Item = (N, Vec<u8>)>) -> Self {
+    pub fn from_pairs<N: Into<Vec<u8>>, V: Into<Vec<u8>>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> Self {
         Env::from_block(block_of(
-            pairs.into_iter().map(|(name, value)| (name.into(), value)),
+            pairs
+                .into_iter()
+                .map(|(name, value)| (name.into(), value.into())),
         ))
     }
 
@@ -549,11 +553,7 @@ mod tests {
     use crate::placeholder::scan;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
-        Env::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())),
-        )
+        Env::from_pairs(pairs.iter().copied())
     }
 
     #[test]
