@@ -72,13 +72,8 @@ fn render_writes_each_template_under_its_own_name() {
         )
         .env("DB_PASSWORD", "p w\"x"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        file_names(&out_dir),
         ["extra.config", "notes.txt", "sys.config", "vm.args"]
     );
     assert_eq!(

@@ -27,12 +27,10 @@ fn the_pattern_release_renders_and_erl_reads_what_the_environment_said() {
         .env("DATA_DIR", "/data/é")
         .env("PORT", "8080"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["extra.config", "sys.config", "vm.args"]);
+    assert_eq!(
+        file_names(&out_dir),
+        ["extra.config", "sys.config", "vm.args"]
+    );
 
     let Some(erl) = beam_tool("erl") else { return };
     let lines = erl_lines(

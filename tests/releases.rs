@@ -19,20 +19,7 @@ struct Release {
 fn build(fixture: &str, build: &mut Command, rel: &str) -> Release {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(project().join("fixtures").join(fixture))
-        .arg(&src)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = build.current_dir(&src).output().unwrap();
-    assert!(
-        out.status.success(),
-        "building {fixture} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_fixture(fixture, build, &src);
     host_epmd();
     Release {
         root: src.join(rel),

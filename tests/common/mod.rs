@@ -189,3 +189,32 @@ pub fn binary(bytes: &[u8]) -> String {
 pub fn atom(text: &str) -> String {
     format!("{{atom,{}}}", charlist(text))
 }
+
+/// The names of the files in `dir`, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Copies the fixture project `fixture` to `src` (which must not exist) and
+/// builds it there with `build`, failing the test with the build's output.
+pub fn build_fixture(fixture: &str, build: &mut Command, src: &Path) {
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(project().join("fixtures").join(fixture))
+        .arg(src)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let out = build.current_dir(src).output().unwrap();
+    assert!(
+        out.status.success(),
+        "building {fixture} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::{beam_tool, project, require_tool, skip};
+use crate::common::{beam_tool, build_fixture, project, require_tool, skip};
 
 /// True when containers can be run here: root and `runc`. Otherwise the test
 /// is skipped (or fails, with `LAUNCH_REQUIRE_BEAM=1`).
@@ -93,20 +93,7 @@ fn build_release(fixture: &str, build: &mut Command, rel: &str) -> PathBuf {
     let src = project().join("target/oci/fixtures").join(fixture);
     let _ = std::fs::remove_dir_all(&src);
     std::fs::create_dir_all(src.parent().unwrap()).unwrap();
-    let copied = Command::new("cp")
-        .arg("-r")
-        .arg(project().join("fixtures").join(fixture))
-        .arg(&src)
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    let out = build.current_dir(&src).output().unwrap();
-    assert!(
-        out.status.success(),
-        "building {fixture} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_fixture(fixture, build, &src);
     let root = src.join(rel);
     let readable = Command::new("chmod")
         .args(["-R", "a+rX"])
