@@ -61,7 +61,13 @@ fn vars_json_lists_the_placeholders() {
 /// Runs `cmd` and returns its exit code, failing the test when it has not
 /// exited within 20 s (a hang).
 fn exit_code(cmd: &mut std::process::Command) -> i32 {
-    let mut child = cmd.stdout(Stdio::null()).spawn().unwrap();
+    let child = cmd.stdout(Stdio::null()).spawn().unwrap();
+    exit_code_of(child, &format!("{cmd:?}"))
+}
+
+/// Waits for launch and returns its exit code, failing the test when it has
+/// not exited within 20 s (a hang in `what`).
+fn exit_code_of(mut child: std::process::Child, what: &str) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -69,7 +75,7 @@ fn exit_code(cmd: &mut std::process::Command) -> i32 {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("launch hangs: {cmd:?}");
+            panic!("launch hangs: {what}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -124,17 +130,7 @@ fn forwarded(signal: &str) -> i32 {
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code().expect("launch exited");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("launch did not pass {signal} on");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    exit_code_of(child, &format!("passing {signal} on"))
 }
 
 #[test]
