@@ -266,17 +266,19 @@ fn write_all(
     for r in rendered {
         // Include names are written as absolute paths: the release may run
         // anywhere.
+        let shown = r.file.written_to(out.path());
         let bytes = r.bytes_for(out.path()).map_err(|source| WriteError {
-            path: out.path().join(&r.file.out_name).display().to_string(),
+            path: shown.clone(),
             source,
         })?;
-        let path = out.write(&r.file.out_name, &bytes)?;
+        let path = out
+            .write(&r.file.out_name, &bytes)
+            .map_err(|e| WriteError {
+                path: shown.clone(),
+                ..e
+            })?;
         if log >= say_at {
-            say(format_args!(
-                "rendered {} to {}",
-                r.file.display(),
-                path.display()
-            ));
+            say(format_args!("rendered {} to {shown}", r.file.display()));
         }
         written.push((r.file.role, path));
     }

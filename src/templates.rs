@@ -50,12 +50,29 @@ pub struct TemplateFile {
     pub out_name: String,
     /// Its bytes.
     pub src: Vec<u8>,
+    /// For an include whose name is built from placeholders, where the
+    /// sys.config names it (`FILE:LINE:COL`): messages show that instead of
+    /// a path made of values.
+    pub named_at: Option<String>,
 }
 
 impl TemplateFile {
-    /// The path as messages show it (without a leading `./`).
+    /// The file as messages show it: its path (without a leading `./`), or
+    /// where a sys.config names it when the name was built from values.
     pub fn display(&self) -> String {
-        shown(&self.path)
+        match &self.named_at {
+            Some(at) => format!("<the include named at {at}>"),
+            None => shown(&self.path),
+        }
+    }
+
+    /// Where its rendered copy in `out_dir` went, as messages show it: the
+    /// out dir alone when the copy's name was built from values.
+    pub fn written_to(&self, out_dir: &Path) -> String {
+        match self.named_at {
+            Some(_) => format!("a file in {}", out_dir.display()),
+            None => out_dir.join(&self.out_name).display().to_string(),
+        }
     }
 }
 
@@ -233,6 +250,7 @@ struct Pending {
     format: Format,
     out_name: String,
     src: Result<Vec<u8>, String>,
+    named_at: Option<String>,
 }
 
 /// What stands for an out name, for a message about two files wanting it.
@@ -296,6 +314,7 @@ fn walk<T: Outcome>(
             format: pending.format,
             out_name: pending.out_name,
             src,
+            named_at: pending.named_at,
         };
         let outcome = match job(&file) {
             Ok(outcome) => outcome,
@@ -305,7 +324,7 @@ fn walk<T: Outcome>(
             }
         };
         let includes = match file.role {
-            Role::SysConfig => walk.includes_of(&outcome),
+            Role::SysConfig => walk.includes_of(&file, &outcome),
             _ => Ok(Vec::new()),
         };
         match includes {
@@ -360,6 +379,7 @@ impl<'b> Walk<'b> {
                 format,
                 out_name,
                 src,
+                named_at: None,
             });
         }
         Ok(walk)
@@ -370,12 +390,17 @@ impl<'b> Walk<'b> {
     /// written); or a problem at every name that cannot be used.
     fn includes_of(
         &mut self,
+        sys_config: &TemplateFile,
         outcome: &impl Outcome,
     ) -> Result<Vec<(Range<usize>, String)>, Vec<Problem>> {
         let mut includes = Vec::new();
         let mut problems = Vec::new();
+        let mut locator = Locator::new(&sys_config.src);
         for top in outcome.top_strings() {
-            match self.include(top) {
+            let named_at = top
+                .from_values
+                .then(|| format!("{}:{}", sys_config.display(), locator.locate(top.at)));
+            match self.include(top, named_at) {
                 Ok(Some(out_name)) => {
                     if let Some(span) = &top.rendered {
                         includes.push((span.clone(), out_name));
@@ -396,7 +421,11 @@ impl<'b> Walk<'b> {
     /// when that file is a template, which is queued the first time it is
     /// named. An error is the message of a problem at the name; it shows
     /// neither the name nor the path when they were built from values.
-    fn include(&mut self, top: &TopString) -> Result<Option<String>, String> {
+    fn include(
+        &mut self,
+        top: &TopString,
+        named_at: Option<String>,
+    ) -> Result<Option<String>, String> {
         if top.assumed {
             return Ok(None);
         }
@@ -448,6 +477,7 @@ impl<'b> Walk<'b> {
             format: Format::Erlang,
             out_name: found.out_name.clone(),
             src: Ok(src),
+            named_at,
         });
         Ok(Some(found.out_name))
     }

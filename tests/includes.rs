@@ -319,6 +319,60 @@ fn an_include_name_built_from_values_is_never_printed() {
     );
 }
 
+/// Neither the problems inside an include named by values nor the note
+/// that it was rendered show its path: they name where the sys.config names
+/// it instead.
+#[test]
+fn the_file_an_include_built_from_values_names_never_shows_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    release(&root);
+    let secret = "s3cr3tdir";
+    std::fs::create_dir_all(root.join(secret)).unwrap();
+    std::fs::write(
+        root.join(secret).join("extra.config"),
+        "[{x, [{y, \"${P:port}\"}]}].\n",
+    )
+    .unwrap();
+    let sys = root.join("releases/0.1.0/sys.config.src");
+    std::fs::write(&sys, "[\n  \"${D}/extra.config\", {app, []}].\n").unwrap();
+    let with = |p: &str, args: &[&str]| {
+        run(launch()
+            .args(args)
+            .arg("--root")
+            .arg(&root)
+            .env("D", secret)
+            .env("P", p))
+    };
+    let sys = sys.display();
+    let out = with("99999", &["check"]);
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(!err.contains(secret), "{err}");
+    assert!(
+        err.contains(&format!(
+            "<the include named at {sys}:2:3>:1:12: P is not a port"
+        )),
+        "{err}"
+    );
+
+    let out_dir = dir.path().join("out");
+    let mut args = vec!["render", "-v", "--out-dir"];
+    args.push(out_dir.to_str().unwrap());
+    let out = with("1", &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains(secret), "{err}");
+    assert!(
+        err.contains(&format!(
+            "rendered <the include named at {sys}:2:3> to a file in {}",
+            out_dir.display()
+        )),
+        "{err}"
+    );
+    assert!(out_dir.join("extra.config").exists());
+}
+
 /// erl reads a file name in a sys.config as characters, which a UTF-8
 /// locale encodes as UTF-8: a directory whose name is not UTF-8 cannot be
 /// named there, so an out dir like that is refused when include names must
