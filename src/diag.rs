@@ -98,16 +98,13 @@ impl fmt::Display for Position {
 pub fn print_problems(file: &str, src: &[u8], problems: &mut [Problem]) {
     problems.sort_by_key(|p| p.at);
     let mut locator = Locator::new(src);
-    let mut out = std::io::BufWriter::new(std::io::stderr().lock());
     for p in problems.iter() {
-        let _ = writeln!(
-            out,
-            "launch: {file}:{}: {}",
+        say(format_args!(
+            "{file}:{}: {}",
             locator.locate(p.at),
             p.message
-        );
+        ));
     }
-    let _ = out.flush();
 }
 
 /// Prints `problems` of one file as `launch: FILE:LINE: MESSAGE`, in order
@@ -115,17 +112,28 @@ pub fn print_problems(file: &str, src: &[u8], problems: &mut [Problem]) {
 pub fn print_line_problems(file: &str, src: &[u8], problems: &mut [Problem]) {
     problems.sort_by_key(|p| p.at);
     let mut locator = Locator::new(src);
-    let mut out = std::io::BufWriter::new(std::io::stderr().lock());
     for p in problems.iter() {
         let line = locator.locate(p.at).line;
-        let _ = writeln!(out, "launch: {file}:{line}: {}", p.message);
+        say(format_args!("{file}:{line}: {}", p.message));
     }
-    let _ = out.flush();
 }
 
-/// Prints a message of launch's own, prefixed like every other line it writes.
+/// Prints a message of launch's own, prefixed like every other line it
+/// writes, in one write: a line never mixes with what the child writes to
+/// the same stream. A control character in it (a newline in a path) is
+/// escaped, so one message stays one line. A failed write is ignored:
+/// there is nowhere else to say it.
 pub fn say(message: impl fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "launch: {message}");
+    let mut line = String::from("launch: ");
+    for c in message.to_string().chars() {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 /// How much launch says on standard error.

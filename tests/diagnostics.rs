@@ -416,3 +416,35 @@ fn an_unreadable_template_does_not_hide_the_problems_of_the_others() {
     assert!(err.contains("app.env:1:3: A is not set"), "{err}");
     assert!(err.contains("3 problems in 3 files"), "{err}");
 }
+
+/// A path holding a newline or an escape sequence is shown escaped: every
+/// message stays one line, and nothing reaches the terminal as a control.
+#[test]
+fn control_characters_in_paths_are_escaped_and_each_message_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("a\nlaunch forged\x1b[31m");
+    std::fs::create_dir(&odd).unwrap();
+    let first = write(&odd, "t.txt", "x\n");
+    let second = write(dir.path(), "t.txt", "y\n");
+    let out = run(launch()
+        .args(["render", "--stdout", "--file"])
+        .arg(&first)
+        .arg("--file")
+        .arg(&second));
+    assert_eq!(code(&out), 64);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("a\\nlaunch forged\\u{1b}[31m/t.txt and "),
+        "{err}"
+    );
+    let out = run(launch().args(["check", "--sys-config"]).arg(write(
+        &odd,
+        "sys.config",
+        "[{a, \"${UNSET}\"}].\n",
+    )));
+    assert_eq!(code(&out), 78);
+    let err = stderr(&out);
+    assert!(!err.contains('\x1b'), "{err}");
+    assert!(err.lines().all(|l| l.starts_with("launch: ")), "{err}");
+}
