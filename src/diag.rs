@@ -124,16 +124,25 @@ pub fn print_line_problems(file: &str, src: &[u8], problems: &mut [Problem]) {
 /// escaped, so one message stays one line. A failed write is ignored:
 /// there is nowhere else to say it.
 pub fn say(message: impl fmt::Display) {
-    let mut line = String::from("launch: ");
-    for c in message.to_string().chars() {
+    let line = format!("launch: {}\n", visible(&message.to_string()));
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// `text` with each control character written as an escape (`\n`, `\t`,
+/// `\u{1b}`), so that it stays on its line and sends the terminal nothing:
+/// a path or a default may hold a line break, which would end a message, a
+/// comment of an env file or a row of a table. What is shown is for reading,
+/// not for copying byte for byte.
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
         if c.is_control() {
-            line.extend(c.escape_default());
+            out.extend(c.escape_default());
         } else {
-            line.push(c);
+            out.push(c);
         }
     }
-    line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    out
 }
 
 /// How much launch says on standard error.

@@ -186,9 +186,10 @@ impl Env {
             .map(|e| &self.block[e.value.clone()])
     }
 
-    /// True when `name` is set, or `name_FILE` is set and not empty.
+    /// True when `name` has a value: it is set, or `name_FILE` names a file
+    /// that can be read.
     pub fn provides(&self, name: &str) -> bool {
-        self.get(name).is_some() || self.files.contains_key(&file_variable(name))
+        matches!(self.value(name), Ok(Some(_)))
     }
 
     /// The value of `name`, or else what the file `name_FILE` names holds,

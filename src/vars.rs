@@ -9,10 +9,10 @@
 //! on the templates alone and can be committed and diffed in CI.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::cli::VarsFormat;
+use crate::diag::visible;
 use crate::resolve::Env;
 use crate::templates::Listed;
 use crate::types::Type;
@@ -104,7 +104,7 @@ fn table(vars: &[Var], out: &mut impl Write) -> io::Result<()> {
             v.ty,
             if v.required { "yes" } else { "no" },
             if v.set { "yes" } else { "no" },
-            v.default.as_deref().unwrap_or("-")
+            v.default.as_deref().map_or("-".into(), visible)
         )?;
     }
     Ok(())
@@ -170,36 +170,16 @@ fn markdown(vars: &[Var], out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// `text` with each control character written as an escape (`\n`, `\t`,
-/// `\u{1b}`), so that it stays on its line: a default or a path may hold a
-/// line break, which would end a comment of an env file or a row of a
-/// table. What is shown is for reading, not for copying byte for byte.
-fn visible(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `text` as a Markdown code span inside a table cell: fenced with more
-/// backticks than it holds in a row, padded when it begins or ends with
-/// one, and every `|` escaped, which GitHub's tables need even in code.
+/// backticks than it holds in a row, and every `|` escaped, which GitHub's
+/// tables need even in code. A space pads it inside the fence when it
+/// begins or ends with a backtick, or begins and ends with a space (not all
+/// spaces): CommonMark takes one space off each end of such a span.
 fn code(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
+    let spaced = text.starts_with(' ') && text.ends_with(' ') && text.trim_start() != "";
+    let pad = if text.starts_with('`') || text.ends_with('`') || spaced {
         " "
     } else {
         ""
@@ -258,6 +238,25 @@ mod tests {
         assert_eq!(md.lines().count(), 3, "{md}");
         assert!(md.contains("| `` x\\ny\\|`z` `` |"), "{md}");
         assert!(md.contains("`dir\\nX=1/f.config:1:1`"), "{md}");
+    }
+
+    #[test]
+    fn the_table_shows_control_characters_in_defaults_as_escapes() {
+        let table = printed(
+            &[var("A", "string", Some("x\ny\u{1b}[2J"), false)],
+            VarsFormat::Table,
+        );
+        assert_eq!(table.lines().count(), 2, "{table}");
+        assert!(table.ends_with("  x\\ny\\u{1b}[2J\n"), "{table}");
+    }
+
+    #[test]
+    fn markdown_keeps_the_spaces_around_a_default() {
+        // CommonMark takes one space off each end of `` ` a ` ``.
+        assert_eq!(code(" a "), "`  a  `");
+        assert_eq!(code(" a"), "` a`");
+        assert_eq!(code("  "), "`  `");
+        assert_eq!(code("`a"), "`` `a ``");
     }
 
     #[test]

@@ -748,3 +748,33 @@ fn the_main_job_child_sees_the_env_file_variables() {
         );
     }
 }
+
+/// `set` says whether rendering would find a value: a `NAME_FILE` that
+/// names a missing file or a FIFO gives none.
+#[test]
+fn vars_says_set_only_when_a_name_file_can_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(dir.path(), "sys.config", "[{a, \"${S}\"}].\n");
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let secret = write(dir.path(), "secret", "s\n");
+    for (file, set) in [
+        (dir.path().join("absent"), false),
+        (fifo, false),
+        (secret, true),
+    ] {
+        let out = run(launch()
+            .args(["vars", "--json", "--sys-config"])
+            .arg(&sys)
+            .env("S_FILE", &file));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json[0]["set"], set, "{}", file.display());
+    }
+}
