@@ -344,6 +344,35 @@ enum Value<'t> {
     Assumed,
 }
 
+/// What is wrong with the default of `p` as a value of type `ty`, when
+/// the default is plain text: a template problem, reported whether or not
+/// the variable is set, so that `check` finds it in any environment. A
+/// default with placeholders of its own is checked when it is used.
+fn literal_default_problem(
+    p: &Placeholder<'_>,
+    ty: Type,
+    decode: &dyn Fn(&[u8]) -> Vec<u8>,
+) -> Option<String> {
+    let Some(Fallback::Default { text, .. }) = &p.fallback else {
+        return None;
+    };
+    if ty.is_text() {
+        return None;
+    }
+    let mut pieces = Vec::with_capacity(text.parts.len());
+    for part in &text.parts {
+        match part {
+            Part::Text(t) => pieces.push(Piece::Template(t)),
+            Part::Placeholder(_) => return None,
+        }
+    }
+    ty.check(
+        &format!("the default of {}", p.name),
+        &logical(&pieces, decode),
+    )
+    .err()
+}
+
 fn logical(pieces: &[Piece<'_>], decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
     let mut out = Vec::new();
     for piece in pieces {
@@ -415,6 +444,10 @@ impl<'e> Resolver<'e> {
         'e: 't,
     {
         let ty = self.declared_type(p).unwrap_or(context_type);
+        if let Some(message) = literal_default_problem(p, ty, decode) {
+            problems.push(Problem::new(p.start, message));
+            return None;
+        }
         let pieces = match self.value(p, decode, problems)? {
             Value::Known(pieces) => pieces,
             Value::Assumed => return Some(Resolved::assumed(ty)),

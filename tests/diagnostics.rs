@@ -448,3 +448,41 @@ fn control_characters_in_paths_are_escaped_and_each_message_is_one_line() {
     assert!(!err.contains('\x1b'), "{err}");
     assert!(err.lines().all(|l| l.starts_with("launch: ")), "{err}");
 }
+
+/// A default that does not fit its type is the template's problem: it is
+/// named as the default, and found whether or not the variable is set, so
+/// `check` catches it in any environment.
+#[test]
+fn a_default_that_does_not_fit_its_type_is_reported_whatever_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{a, \"${A:port:-99999}\"}, {b, ${B:int:-x}}, {c, \"${C:port:-80}\"}].\n",
+    );
+    let want = format!(
+        "launch: {0}:1:7: the default of A is not a port (an integer from 0 to 65535)\n\
+         launch: {0}:1:31: the default of B is not an integer\n",
+        sys.display()
+    );
+    for env in [&[][..], &[("A", "1"), ("B", "2"), ("C", "3")][..]] {
+        let out = run(launch()
+            .args(["check", "--sys-config"])
+            .arg(&sys)
+            .envs(env.iter().copied()));
+        assert_eq!(code(&out), 78, "{env:?}");
+        assert!(stderr(&out).starts_with(&want), "{env:?}: {}", stderr(&out));
+    }
+    let out = run(launch()
+        .args([
+            "check",
+            "--assume-set",
+            "A",
+            "--assume-set",
+            "B",
+            "--sys-config",
+        ])
+        .arg(&sys));
+    assert_eq!(code(&out), 78);
+    assert!(stderr(&out).starts_with(&want), "{}", stderr(&out));
+}
