@@ -6,8 +6,8 @@
 //! empty variable counts as unset; the supervision options and their
 //! variables belong to the main job (given to `render`, `check` or `vars`,
 //! the option is an error and its variable is not read); and a flag on the
-//! command line wins over a variable. A fourth keeps a repeatable template
-//! option on one side of a subcommand's name.
+//! command line wins over a variable. A fourth keeps a template option on
+//! one side of a subcommand's name.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -117,11 +117,11 @@ pub struct TemplateArgs {
     pub types: Vec<(String, Type)>,
 
     /// Print nothing but problems (--log quiet)
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, overrides_with = "quiet")]
     pub quiet: bool,
 
     /// Say what launch does (--log verbose)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, overrides_with = "verbose")]
     pub verbose: bool,
 
     /// How much to say: quiet, normal or verbose; -q and -v win over it
@@ -162,7 +162,15 @@ impl TemplateArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SuperviseArgs {
     /// Do not supervise: render, then replace launch with COMMAND (the out dir is kept)
-    #[arg(long, env = "LAUNCH_EXEC", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    #[arg(
+        long,
+        env = "LAUNCH_EXEC",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        // What these do needs launch to stay: with --exec they would be
+        // dropped without a word.
+        conflicts_with_all = ["group", "rewrite", "grace_period", "stop_delay", "pre_stop"]
+    )]
     pub exec: bool,
 
     /// Forward signals to the child's whole process group
@@ -284,7 +292,17 @@ impl Cli {
         args: impl IntoIterator<Item = OsString>,
         env: &Env,
     ) -> Result<Cli, clap::Error> {
-        let args: Vec<OsString> = args.into_iter().collect();
+        let mut args: Vec<OsString> = args.into_iter().collect();
+        // clap takes only a UTF-8 name for COMMAND; the kernel takes any.
+        // A name after `--` that is not UTF-8 stands aside while clap reads
+        // the rest.
+        let command_at = args.iter().skip(1).position(|a| a == "--").map(|i| i + 2);
+        let odd_name = match command_at {
+            Some(i) if args.get(i).is_some_and(|a| a.to_str().is_none()) => {
+                Some(std::mem::replace(&mut args[i], "COMMAND".into()))
+            }
+            _ => None,
+        };
         // The supervision variables belong to the main job: `render` in an
         // init container must not fail on a LAUNCH_STOP_DELAY meant for the
         // release's container, whose value it never uses. So a command line
@@ -304,10 +322,30 @@ impl Cli {
                     .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
                 match again {
                     Ok((m, cli)) if cli.command_to_run().is_none() => (m, cli),
-                    _ => return Err(from_variable(first, &args)),
+                    _ => return Err(from_variable(first, &args, env)),
                 }
             }
         };
+        let mut cli = cli;
+        if let (Some(name), Some(Mode::Run(command))) = (odd_name, &mut cli.mode) {
+            command[0] = name;
+        }
+        let a = &cli.templates;
+        if a.quiet && a.verbose {
+            return Err(usage_error(
+                "the argument '--quiet' cannot be used with '--verbose'".to_owned(),
+            ));
+        }
+        if let Some(name) = a
+            .types
+            .iter()
+            .enumerate()
+            .find_map(|(i, (n, _))| a.types[..i].iter().any(|(m, _)| m == n).then_some(n))
+        {
+            return Err(usage_error(format!(
+                "'--type' gives {name} a type twice; give each variable one type"
+            )));
+        }
         if cli.command_to_run().is_none() {
             given_on_one_side(&matches, &args)?;
         }
@@ -340,34 +378,59 @@ impl Cli {
     }
 }
 
-/// Adds to a bad value the variable it was taken from, when it did not come
-/// from the command line: clap's message names only the flag.
-fn from_variable(mut e: clap::Error, args: &[OsString]) -> clap::Error {
+/// Adds to an error the variables its options were taken from, when they
+/// did not come from the command line: clap's message names only flags.
+fn from_variable(mut e: clap::Error, args: &[OsString], env: &Env) -> clap::Error {
     use clap::error::{ContextKind, ContextValue};
-    let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
-        return e;
-    };
-    let long = flag.split(' ').next().unwrap_or_default().to_owned();
-    let on_line = args.iter().any(|a| {
-        a.to_str()
-            .is_some_and(|a| a == long || a.starts_with(&format!("{long}=")))
-    });
     let command = Cli::command();
-    let variable = command
-        .get_arguments()
-        .chain(
-            command
-                .get_subcommands()
-                .flat_map(clap::Command::get_arguments),
-        )
-        .find(|a| a.get_long().is_some_and(|l| long == format!("--{l}")))
-        .and_then(|a| a.get_env());
-    if let (false, Some(variable)) = (on_line, variable) {
-        let tip = format!("the value was taken from {}", variable.to_string_lossy());
-        e.insert(
-            ContextKind::Suggested,
-            ContextValue::StyledStrs(vec![tip.into()]),
-        );
+    let variables = || {
+        command
+            .get_arguments()
+            .chain(
+                command
+                    .get_subcommands()
+                    .flat_map(clap::Command::get_arguments),
+            )
+            .filter_map(|a| Some((a, a.get_env()?.to_str()?)))
+    };
+    if e.kind() == ErrorKind::InvalidUtf8 {
+        // clap says only that some argument is not UTF-8.
+        let tips: Vec<_> = variables()
+            .filter(|(_, v)| {
+                env.get(v)
+                    .is_some_and(|value| str::from_utf8(value).is_err())
+            })
+            .map(|(_, v)| format!("{v} is not UTF-8").into())
+            .collect();
+        if !tips.is_empty() {
+            e.insert(ContextKind::Suggested, ContextValue::StyledStrs(tips));
+        }
+        return e;
+    }
+    let mut flags = Vec::new();
+    for kind in [ContextKind::InvalidArg, ContextKind::PriorArg] {
+        match e.get(kind) {
+            Some(ContextValue::String(flag)) => flags.push(flag.clone()),
+            Some(ContextValue::Strings(more)) => flags.extend(more.iter().cloned()),
+            _ => {}
+        }
+    }
+    let mut tips = Vec::new();
+    for flag in flags {
+        let long = flag.split(' ').next().unwrap_or_default();
+        let on_line = args.iter().any(|a| {
+            a.to_str()
+                .is_some_and(|a| a == long || a.starts_with(&format!("{long}=")))
+        });
+        let variable = variables()
+            .find(|(a, _)| a.get_long().is_some_and(|l| long == format!("--{l}")))
+            .map(|(_, v)| v);
+        if let (false, Some(variable)) = (on_line, variable) {
+            tips.push(format!("{long} was taken from {variable}").into());
+        }
+    }
+    if !tips.is_empty() {
+        e.insert(ContextKind::Suggested, ContextValue::StyledStrs(tips));
     }
     e
 }
@@ -416,21 +479,22 @@ fn supervision_ids() -> impl Iterator<Item = &'static str> {
     .into_iter()
 }
 
-/// Refuses a repeatable template option given both before and after a
-/// subcommand's name (`launch --env-file a.env check --env-file b.env`):
-/// clap keeps the values of one side only, and the others would be dropped
-/// without a word. Each occurrence on the command line is its own word, as
-/// `--NAME` or `--NAME=VALUE` (clap takes no word that looks like a flag as
-/// a value), so counting the words says how many were given.
+/// Refuses a template option that takes a value given both before and
+/// after a subcommand's name (`launch --env-file a.env check --env-file
+/// b.env`, `launch --out-dir a render --out-dir b`): clap keeps the values
+/// of one side only, and the others would be dropped without a word. Each
+/// occurrence on the command line is its own word, as `--NAME` or
+/// `--NAME=VALUE` (clap takes no word that looks like a flag as a value),
+/// so counting the words says how many were given.
 fn given_on_one_side(matches: &ArgMatches, args: &[OsString]) -> Result<(), clap::Error> {
     let Some((subcommand, kept)) = matches.subcommand() else {
         return Ok(());
     };
     let command = Cli::command();
-    let repeatable = command
-        .get_arguments()
-        .filter(|a| a.is_global_set() && matches!(a.get_action(), ArgAction::Append));
-    for arg in repeatable {
+    let with_values = command.get_arguments().filter(|a| {
+        a.is_global_set() && matches!(a.get_action(), ArgAction::Append | ArgAction::Set)
+    });
+    for arg in with_values {
         let (Some(long), id) = (arg.get_long(), arg.get_id().as_str()) else {
             continue;
         };

@@ -147,11 +147,14 @@ fn types_can_be_given_on_the_command_line_or_in_the_environment() {
 
 #[test]
 fn vars_json_lists_each_placeholder_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("node");
+    std::fs::write(&node, "app@host\n").unwrap();
     let out = run(launch()
         .args(["vars", "--json", "--root"])
         .arg(example())
         .env("DB_PASSWORD", "x")
-        .env("NODE_NAME_FILE", "/run/secrets/node"));
+        .env("NODE_NAME_FILE", &node));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let vars = vars.as_array().unwrap();
@@ -382,4 +385,101 @@ fn a_named_root_or_a_start_script_without_a_release_fails_closed() {
     // A guessed root ($RELEASE_ROOT) that holds nothing is not an error.
     let out = run(launch().args(["--", "true"]).env("RELEASE_ROOT", &typo));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// What clap alone would let through: options that --exec cannot honour,
+/// -q with -v across a subcommand's name, a variable typed twice, a value
+/// option on both sides of a subcommand's name. Each is refused, naming
+/// the variable an option came from.
+#[test]
+fn options_that_would_be_dropped_or_contradict_each_other_are_refused() {
+    let sys = example().join("releases/0.1.0/sys.config.src");
+    let sys = sys.to_str().unwrap();
+    for (args, env) in [
+        (&["--exec", "--stop-delay", "1s", "--", "true"][..], None),
+        (&["--exec", "--pre-stop", "true", "--", "true"], None),
+        (
+            &["--exec", "--", "true"],
+            Some(("LAUNCH_GRACE_PERIOD", "1s")),
+        ),
+        (&["--group", "--", "true"], Some(("LAUNCH_EXEC", "1"))),
+        (&["-q", "check", "-v", "--sys-config", sys], None),
+        (
+            &[
+                "--type",
+                "A=int",
+                "--type",
+                "A=port",
+                "check",
+                "--sys-config",
+                sys,
+            ],
+            None,
+        ),
+        (
+            &[
+                "--out-dir",
+                "/tmp/a",
+                "render",
+                "--out-dir",
+                "/tmp/b",
+                "--sys-config",
+                sys,
+            ],
+            None,
+        ),
+        (
+            &[
+                "--log",
+                "quiet",
+                "check",
+                "--log",
+                "verbose",
+                "--sys-config",
+                sys,
+            ],
+            None,
+        ),
+    ] {
+        let out = run(launch().args(args).envs(env).env("DB_PASSWORD", "x"));
+        assert_eq!(code(&out), 64, "{args:?} {env:?}: {}", stderr(&out));
+        if let Some((var, _)) = env {
+            assert!(
+                stderr(&out).contains(&format!("was taken from {var}")),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+    // Saying it twice is saying it once.
+    let out = run(launch().args(["-vv", "-qq", "--", "true"]));
+    assert_eq!(code(&out), 64, "-v with -q");
+    let out = run(launch().args(["-qq", "--", "true"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// The kernel runs any file name; clap reads only UTF-8. A COMMAND whose
+/// name is not UTF-8 still runs after `--`, and a variable that is not
+/// UTF-8 where text is needed is named.
+#[test]
+fn arguments_that_are_not_utf8_run_or_are_named() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join(OsStr::from_bytes(b"run\xff"));
+    std::fs::write(&script, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(launch().args(["-q", "--"]).arg(&script));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let mut cmd = launch();
+    cmd.args(["-q", "--", "true"]);
+    env_bytes(&mut cmd, "LAUNCH_EXEC", b"\xff");
+    let out = run(&mut cmd);
+    assert_eq!(code(&out), 64);
+    assert!(
+        stderr(&out).contains("LAUNCH_EXEC is not UTF-8"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -642,7 +642,7 @@ fn assume_set_belongs_to_check_alone() {
         .arg(dir.path().join("sys.config")));
     assert_eq!(code(&out), 64);
     assert!(
-        stderr(&out).contains("the value was taken from LAUNCH_ASSUME_SET"),
+        stderr(&out).contains("--assume-set was taken from LAUNCH_ASSUME_SET"),
         "{}",
         stderr(&out)
     );
