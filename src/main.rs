@@ -112,8 +112,13 @@ fn with_env_files(env: Env, paths: &[PathBuf]) -> Result<Env, Failure> {
 fn usage_exit(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let _ = e.print();
-        return ExitCode::SUCCESS;
+        return match e.print() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                say(Failure::Stdout(e));
+                ExitCode::from(code::IO_ERROR)
+            }
+        };
     }
     let text = e.render().to_string();
     let text = text.strip_prefix("error: ").unwrap_or(&text);

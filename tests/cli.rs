@@ -483,3 +483,21 @@ fn arguments_that_are_not_utf8_run_or_are_named() {
         stderr(&out)
     );
 }
+
+/// Help and the version are output too: lost, they are not a success.
+#[test]
+fn help_and_version_that_cannot_be_written_exit_74() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    for arg in ["--help", "--version", "-h", "-V"] {
+        let out = launch()
+            .arg(arg)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 74, "{arg}: {}", stderr(&out));
+        assert!(stderr(&out).contains("standard output"), "{}", stderr(&out));
+    }
+}
