@@ -187,7 +187,7 @@ pub struct SuperviseArgs {
     )]
     pub rewrite: Vec<(i32, i32)>,
 
-    /// SIGKILL the child's process group this long after a stop signal was forwarded
+    /// SIGKILL the child and all it started (as PID 1: every process) this long after a stop signal was forwarded
     #[arg(long, env = "LAUNCH_GRACE_PERIOD", value_name = "DUR", value_parser = parse_duration)]
     pub grace_period: Option<Duration>,
 
