@@ -16,7 +16,9 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{
+    ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueHint,
+};
 
 use crate::diag::Log;
 use crate::resolve::Env;
@@ -36,7 +38,8 @@ const VERSION: &str = concat!(
     ")"
 );
 
-const USAGE: &str = "launch [OPTIONS] [--] COMMAND [ARGS...]\n       \
+/// The usage lines of `launch --help`, and the man page's synopsis.
+pub const USAGE: &str = "launch [OPTIONS] [--] COMMAND [ARGS...]\n       \
                      launch render [OPTIONS] (--out-dir DIR | --stdout)\n       \
                      launch check [OPTIONS] [--assume-set NAME]...\n       \
                      launch vars [OPTIONS] [--format FORMAT]";
@@ -220,7 +223,7 @@ pub struct SuperviseArgs {
     pub wait_timeout: Duration,
 
     /// Run the child as this user (name or id), and group
-    #[arg(long, env = "LAUNCH_USER", value_name = "USER[:GROUP]")]
+    #[arg(long, env = "LAUNCH_USER", value_name = "USER[:GROUP]", value_hint = ValueHint::Username)]
     pub user: Option<String>,
 }
 
@@ -242,6 +245,7 @@ pub enum Mode {
             env = "LAUNCH_ASSUME_SET",
             value_name = "NAME",
             value_delimiter = ',',
+            value_hint = ValueHint::Other,
             value_parser = parse_variable_name
         )]
         assume_set: Vec<String>,

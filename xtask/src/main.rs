@@ -200,6 +200,9 @@ fn assets(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     for (shell, name) in SHELLS {
         let mut text = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "launch", &mut text);
+        if shell == Shell::Bash {
+            text = bash_with_command(&text);
+        }
         let path = completions.join(name);
         std::fs::write(&path, text)?;
         written.push(path);
@@ -207,11 +210,67 @@ fn assets(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let man = dir.join("man/man1");
     std::fs::create_dir_all(&man)?;
     clap_mangen::generate_to(Cli::command(), &man)?;
+    std::fs::write(man.join("launch.1"), main_page()?)?;
     for entry in std::fs::read_dir(&man)? {
         written.push(entry?.path());
     }
     written.sort();
     Ok(written)
+}
+
+/// The bash completion clap writes, which knows launch's own words only,
+/// with a wrapper that completes COMMAND after `--` as bash-completion
+/// completes the command of `sudo` or `env` (`_command_offset`), or as a
+/// command name and then file names where bash-completion is not loaded.
+fn bash_with_command(generated: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(generated)
+        .replacen("_launch() {", "_launch_options() {", 1)
+        .replace("complete -F _launch ", "complete -F _launch_with_command ");
+    let wrapper = r#"
+_launch_with_command() {
+    local i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        if [[ ${COMP_WORDS[i]} == -- ]]; then
+            if declare -F _command_offset >/dev/null; then
+                _command_offset $((i + 1))
+            elif ((COMP_CWORD == i + 1)); then
+                COMPREPLY=($(compgen -c -- "${COMP_WORDS[COMP_CWORD]}"))
+            else
+                COMPREPLY=($(compgen -f -- "${COMP_WORDS[COMP_CWORD]}"))
+            fi
+            return 0
+        fi
+    done
+    _launch_options "$@"
+}
+"#;
+    // The wrapper comes before the `complete` line that names it.
+    let at = text.find("\nif [[ ").map_or(text.len(), |at| at + 1);
+    format!("{}{wrapper}\n{}", &text[..at], &text[at..]).into_bytes()
+}
+
+/// `launch.1`: clap's page, with a synopsis that shows COMMAND and the
+/// subcommands as `launch --help` does, which clap's own synopsis cannot.
+fn main_page() -> std::io::Result<Vec<u8>> {
+    let page = clap_mangen::Man::new(Cli::command());
+    let mut out = Vec::new();
+    page.render_title(&mut out)?;
+    page.render_name_section(&mut out)?;
+    out.extend_from_slice(b".SH SYNOPSIS\n");
+    for (i, line) in launch::cli::USAGE.lines().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b".br\n");
+        }
+        let line = line.trim().replace('\\', "\\\\").replace('-', "\\-");
+        let (name, rest) = line.split_once(' ').unwrap_or((&line, ""));
+        out.extend_from_slice(format!("\\fB{name}\\fR {rest}\n").as_bytes());
+    }
+    page.render_description_section(&mut out)?;
+    page.render_options_section(&mut out)?;
+    page.render_subcommands_section(&mut out)?;
+    page.render_extra_section(&mut out)?;
+    page.render_version_section(&mut out)?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -226,6 +285,68 @@ mod tests {
             .flat_map(|c| c.get_arguments().filter_map(|a| a.get_long()))
             .map(|long| format!("--{long}"))
             .collect()
+    }
+
+    /// What bash offers for the words `line` (the last one being
+    /// completed), with the completion as shipped and no bash-completion.
+    fn bash_offers(script: &Path, line: &[&str]) -> Vec<String> {
+        let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+        let cword = line.len() - 1;
+        let prev = if cword > 0 { line[cword - 1] } else { "" };
+        let program = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; \
+             _launch_with_command launch '{}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            words.join(" "),
+            line[cword]
+        );
+        let out = Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn bash_completes_launchs_options_and_then_the_command() {
+        let dir = tempfile::tempdir().unwrap();
+        assets(dir.path()).unwrap();
+        let script = dir.path().join("completions/launch.bash");
+        assert_eq!(
+            bash_offers(&script, &["launch", "--stop-de"]),
+            ["--stop-delay"]
+        );
+        assert!(bash_offers(&script, &["launch", "ren"]).contains(&"render".to_owned()));
+        let commands = bash_offers(&script, &["launch", "-q", "--", "tru"]);
+        assert!(commands.contains(&"true".to_owned()), "{commands:?}");
+        std::fs::write(dir.path().join("app.file"), "").unwrap();
+        let typed = format!("{}/app.f", dir.path().display());
+        let files = bash_offers(&script, &["launch", "--", "cat", &typed]);
+        assert_eq!(files, [format!("{}/app.file", dir.path().display())]);
+    }
+
+    #[test]
+    fn the_main_page_shows_command_in_its_synopsis() {
+        let dir = tempfile::tempdir().unwrap();
+        assets(dir.path()).unwrap();
+        let page = std::fs::read_to_string(dir.path().join("man/man1/launch.1")).unwrap();
+        let synopsis =
+            &page[page.find(".SH SYNOPSIS").unwrap()..page.find(".SH DESCRIPTION").unwrap()];
+        assert!(
+            synopsis.contains("[\\-\\-] COMMAND [ARGS...]"),
+            "{synopsis}"
+        );
+        assert!(synopsis.contains("render [OPTIONS]"), "{synopsis}");
+        assert!(page.contains(".SH OPTIONS"), "{page}");
     }
 
     #[test]
