@@ -735,8 +735,10 @@ fn the_main_job_child_sees_the_env_file_variables() {
         if exec {
             cmd.arg("--exec");
         }
+        // With --exec the private dir stays: it goes with the test's.
         let out = run(cmd
             .args(["--", "sh", "-c", script])
+            .env("TMPDIR", dir.path())
             .env("DB_PASSWORD", "from the process"));
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         // The rendered sys.config, not the file's RELX_CONFIG_PATH, and no
