@@ -352,9 +352,11 @@ pub enum EnvChange {
     Remove(&'static str),
 }
 
-/// The child's environment, as changes to launch's own: first the
+/// The child's environment, as changes to launch's own: first each
+/// variable launch's environment sets more than once, set once to the
+/// value launch read (erl and the shells would take another); then the
 /// variables of the env files (the release sees what it was rendered
-/// from), then the variables that point every release flavour at the
+/// from); then the variables that point every release flavour at the
 /// rendered files. relx/rebar3, mix release and Distillery each read their
 /// own variables, and each is set only for a file that was rendered. The
 /// variables that make a start script substitute a second time are removed,
@@ -366,8 +368,9 @@ pub fn child_env(
     env: &Env,
 ) -> Vec<EnvChange> {
     let mut changes: Vec<EnvChange> = env
-        .from_files()
+        .repeated()
         .into_iter()
+        .chain(env.from_files())
         .map(|(name, value)| {
             EnvChange::Set(name.to_owned().into(), OsStr::from_bytes(value).into())
         })
