@@ -30,10 +30,11 @@ pub struct Selection {
 enum Found {
     /// `--root` or `LAUNCH_ROOT`: the user named it.
     Named,
-    /// COMMAND is `<root>/bin/<name>` and `<root>/releases` exists: a
+    /// COMMAND runs `<root>/bin/<name>` and `<root>/releases` exists: a
     /// release's start script.
     StartScript,
-    /// `$RELEASE_ROOT`, or the current directory holding `releases/`.
+    /// `$RELEASE_ROOT`, or the current directory holding `releases/`: a
+    /// release only when it holds one (see [`holds_release`]).
     Guessed,
 }
 
@@ -41,11 +42,11 @@ enum Found {
 /// those not named: `--sys-config`, `--vm-args`, `--file`; discovery under
 /// the release root fills in sys.config and vm.args.
 ///
-/// Discovery fails closed when the user named the root or COMMAND is a
-/// release's start script: a root without a release, a version that cannot
-/// be told, or a release with neither template is an error then, not a
-/// release started with nothing rendered. Otherwise finding nothing is not
-/// an error.
+/// Discovery fails closed: a version that cannot be told, or a release
+/// with neither template, is an error, not a release started with nothing
+/// rendered; so is a root without a release when the user named it or
+/// COMMAND is a release's start script. Only a guessed root that holds no
+/// release at all means there is none, and finding nothing is no error.
 pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Selection, String> {
     let found = root(args.root.as_deref(), command, env);
     let mut selection = Selection {
@@ -58,11 +59,8 @@ pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Se
     ];
     let discover = wanted.iter().any(|(given, ..)| given.is_none());
     let version = match (&found, discover) {
-        (Some((root, how)), true) => match version(root) {
-            Ok(version) => Some((root.as_path(), version)),
-            Err(_) if *how == Found::Guessed => None,
-            Err(why) => return Err(why),
-        },
+        (Some((root, Found::Guessed)), true) if !holds_release(root) => None,
+        (Some((root, _)), true) => Some((root.as_path(), version(root)?)),
         _ => None,
     };
     let mut discovered = 0;
@@ -79,9 +77,8 @@ pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Se
             selection.templates.push((path, role));
         }
     }
-    if let (Some((root, vsn)), Some((_, how))) = (&version, &found)
+    if let Some((root, vsn)) = &version
         && discovered == 0
-        && *how != Found::Guessed
         && args.sys_config.is_none()
         && args.vm_args.is_none()
     {
@@ -96,28 +93,18 @@ pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Se
     Ok(selection)
 }
 
-/// The release root and how it was found: `--root`; else `<dir>` when
-/// COMMAND is `<dir>/bin/<name>` and `<dir>/releases` exists; else
-/// `$RELEASE_ROOT`; else the current directory when it holds `releases/`.
+/// The release root and how it was found: `--root`; else the root of the
+/// start script COMMAND runs ([`script_root`]); else `$RELEASE_ROOT`; else
+/// the current directory when it holds `releases/`.
 fn root(explicit: Option<&Path>, command: &[OsString], env: &Env) -> Option<(PathBuf, Found)> {
     if let Some(root) = explicit {
         return Some((root.to_path_buf(), Found::Named));
     }
-    if let Some(program) = command.first() {
-        let program = Path::new(program);
-        if let Some(bin) = program.parent()
-            && bin.file_name().is_some_and(|n| n == "bin")
-        {
-            let dir = bin.parent().unwrap_or(Path::new(""));
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            if dir.join("releases").is_dir() {
-                return Some((dir.to_path_buf(), Found::StartScript));
-            }
-        }
+    if let Some(root) = command
+        .first()
+        .and_then(|program| script_root(program, env))
+    {
+        return Some((root, Found::StartScript));
     }
     if let Some(root) = env.get("RELEASE_ROOT").filter(|r| !r.is_empty()) {
         return Some((PathBuf::from(OsStr::from_bytes(root)), Found::Guessed));
@@ -125,6 +112,61 @@ fn root(explicit: Option<&Path>, command: &[OsString], env: &Env) -> Option<(Pat
     Path::new("releases")
         .is_dir()
         .then(|| (PathBuf::from("."), Found::Guessed))
+}
+
+/// `<root>` when the program COMMAND runs is a release's start script,
+/// `<root>/bin/<name>` with `<root>/releases` beside it. The program is
+/// found as the shell finds it: a name without `/` in the child's `PATH`,
+/// a path from the current directory. A symlink to the script (in
+/// `/usr/local/bin`, say) leads to the release, as the start scripts
+/// themselves follow it; the path as given counts too, for a script that
+/// is a symlink into its own release.
+fn script_root(program: &OsStr, env: &Env) -> Option<PathBuf> {
+    let path = if program.as_bytes().contains(&b'/') {
+        PathBuf::from(program)
+    } else {
+        in_path(program, env.get("PATH")?)?
+    };
+    let real = std::fs::canonicalize(&path).ok();
+    let given = std::path::absolute(&path).ok();
+    real.into_iter().chain(given).find_map(|script| {
+        let bin = script.parent()?;
+        let root = bin.parent()?;
+        (bin.file_name()? == "bin" && root.join("releases").is_dir()).then(|| root.to_path_buf())
+    })
+}
+
+/// The first `DIR/name` that is an executable file, for the directories of
+/// `path` (`:`-separated, an empty one the current directory), as execvp
+/// looks.
+fn in_path(name: &OsStr, path: &[u8]) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    path.split(|&b| b == b':')
+        .map(|dir| match dir {
+            b"" => Path::new(".").join(name),
+            dir => Path::new(OsStr::from_bytes(dir)).join(name),
+        })
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// True when a guessed root holds a release, even one that cannot be told
+/// apart or read: `releases/` with `start_erl.data` or a version directory
+/// in it, or that cannot be listed. A root without `releases/`, or with an
+/// empty one, holds none.
+fn holds_release(root: &Path) -> bool {
+    let releases = root.join("releases");
+    if !releases.is_dir() {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(&releases) else {
+        return true;
+    };
+    releases.join("start_erl.data").exists()
+        || entries
+            .filter_map(Result::ok)
+            .any(|e| e.file_type().is_ok_and(|t| t.is_dir()))
 }
 
 /// The release version: the second field of `releases/start_erl.data`, else
@@ -310,9 +352,11 @@ pub enum EnvChange {
     Remove(&'static str),
 }
 
-/// The child's environment, as changes to launch's own: first the
+/// The child's environment, as changes to launch's own: first each
+/// variable launch's environment sets more than once, set once to the
+/// value launch read (erl and the shells would take another); then the
 /// variables of the env files (the release sees what it was rendered
-/// from), then the variables that point every release flavour at the
+/// from); then the variables that point every release flavour at the
 /// rendered files. relx/rebar3, mix release and Distillery each read their
 /// own variables, and each is set only for a file that was rendered. The
 /// variables that make a start script substitute a second time are removed,
@@ -324,8 +368,9 @@ pub fn child_env(
     env: &Env,
 ) -> Vec<EnvChange> {
     let mut changes: Vec<EnvChange> = env
-        .from_files()
+        .repeated()
         .into_iter()
+        .chain(env.from_files())
         .map(|(name, value)| {
             EnvChange::Set(name.to_owned().into(), OsStr::from_bytes(value).into())
         })

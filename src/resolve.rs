@@ -42,6 +42,11 @@ pub const MAX_VALUE: usize = 8 << 20;
 /// and describe the deployment; the process's environment (a CI runner's,
 /// say) is ambient, and a file asks for one of its values with a `NAME`
 /// line of its own.
+///
+/// A raw environment may set one name twice. launch reads the first, as
+/// `getenv` does (and clap, for its own `LAUNCH_*` settings); erl, the
+/// shells and the standard library's `Command` take the last. So the child
+/// is given the one launch read, alone ([`Env::repeated`]).
 #[derive(Debug, Default, Clone)]
 pub struct Env {
     block: Vec<u8>,
@@ -172,6 +177,37 @@ impl Env {
                 seen.insert(name).then_some((name, value))
             })
             .collect()
+    }
+
+    /// The variables the process's environment sets more than once (those
+    /// with UTF-8 names, which are the ones launch reads), each once, with
+    /// the value launch reads.
+    pub fn repeated(&self) -> Vec<(&str, &[u8])> {
+        let from_process = |e: &Entry| e.name.start >= self.from_files;
+        let name = |e: &Entry| &self.block[e.name.clone()];
+        let mut repeated = Vec::new();
+        // Entries of one name are next to each other among those of its
+        // hash, in the order of the block.
+        for run in self.index.chunk_by(|a, b| a.hash == b.hash) {
+            if run.len() < 2 {
+                continue;
+            }
+            for (i, entry) in run.iter().enumerate() {
+                let same = |other: &Entry| from_process(other) && name(other) == name(entry);
+                if !from_process(entry)
+                    || run[..i].iter().any(same)
+                    || !run[i + 1..].iter().any(same)
+                {
+                    continue;
+                }
+                if let Ok(name) = std::str::from_utf8(name(entry))
+                    && let Some(value) = self.get(name)
+                {
+                    repeated.push((name, value));
+                }
+            }
+        }
+        repeated
     }
 
     /// The value of `name`, if set.
@@ -606,6 +642,22 @@ mod tests {
             let want = std::env::var_os(name);
             assert_eq!(process.get(name), want.as_deref().map(OsStrExt::as_bytes));
         }
+    }
+
+    #[test]
+    fn a_name_the_process_sets_twice_is_repeated_with_the_value_read() {
+        let process = Env::from_block(b"A=1\0B=x\0A=2\0C=y\0A=3\0C=z\0D=w\0".to_vec());
+        let mut repeated = process.repeated();
+        repeated.sort_unstable();
+        assert_eq!(repeated, [("A", &b"1"[..]), ("C", &b"y"[..])]);
+        // A file's setting is not a repetition, and its value is the one read.
+        let layered = process.with_files(vec![
+            ("B".into(), b"file".to_vec()),
+            ("C".into(), b"file".to_vec()),
+        ]);
+        let mut repeated = layered.repeated();
+        repeated.sort_unstable();
+        assert_eq!(repeated, [("A", &b"1"[..]), ("C", &b"file"[..])]);
     }
 
     #[test]

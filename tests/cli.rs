@@ -501,3 +501,84 @@ fn help_and_version_that_cannot_be_written_exit_74() {
         assert!(stderr(&out).contains("standard output"), "{}", stderr(&out));
     }
 }
+
+/// A program that runs `PROGRAM ARG...` with exactly the environment entries
+/// given before `--`, duplicates included (no tool at hand can make them:
+/// `env`, the shells and the standard library keep one of each name).
+const DUPENV_C: &str = r#"
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    int i = 1;
+    while (i < argc && strcmp(argv[i], "--") != 0) i++;
+    if (i + 1 >= argc) return 2;
+    argv[i] = 0;
+    execve(argv[i + 1], argv + i + 1, argv + 1);
+    return 127;
+}
+"#;
+
+#[test]
+fn a_variable_set_twice_reaches_erl_as_launch_rendered_it() {
+    let (Some(cc), Some(erl)) = (require_tool("cc", "apt-get install gcc"), beam_tool("erl"))
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dupenv = dir.path().join("dupenv");
+    std::fs::write(dir.path().join("dupenv.c"), DUPENV_C).unwrap();
+    let built = std::process::Command::new(cc)
+        .arg("-o")
+        .arg(&dupenv)
+        .arg(dir.path().join("dupenv.c"))
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let template = dir.path().join("sys.config");
+    std::fs::write(&template, "[{kernel, [{dup, \"${DUP}\"}]}].\n").unwrap();
+    let show =
+        "io:format(\"~p ~p~n\", [application:get_env(kernel, dup), os:getenv(\"DUP\")]), halt().";
+    let in_erl = format!(
+        "exec '{}' -noshell ${{RELX_CONFIG_PATH:+-config \"$RELX_CONFIG_PATH\"}} -eval '{show}'",
+        erl.display()
+    );
+    let launched = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(&dupenv);
+        cmd.arg(format!("PATH={}", std::env::var("PATH").unwrap()))
+            .arg(format!("HOME={}", dir.path().display()))
+            .args(["DUP=first", "DUP=second", "--"])
+            .arg(launch_bin())
+            .args(args)
+            .current_dir(dir.path());
+        let out = run(&mut cmd);
+        assert_eq!(code(&out), 0, "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sys_config = template.to_str().unwrap();
+    let rendered = launched(&["render", "--stdout", "--sys-config", sys_config]);
+    assert!(rendered.contains("\"first\""), "{rendered}");
+    // With the release pointed at a rendered file, under supervision and
+    // with --exec, and with nothing rendered (no change to the child's
+    // environment but this one).
+    for args in [
+        &["--sys-config", sys_config, "--", "sh", "-c", &in_erl][..],
+        &[
+            "--exec",
+            "--sys-config",
+            sys_config,
+            "--",
+            "sh",
+            "-c",
+            &in_erl,
+        ],
+        &["--", "sh", "-c", &in_erl],
+    ] {
+        let seen = launched(args);
+        let config = if args.contains(&"--sys-config") {
+            "{ok,\"first\"}"
+        } else {
+            "undefined"
+        };
+        assert_eq!(seen, format!("{config} \"first\"\n"), "{args:?}");
+    }
+}

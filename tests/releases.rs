@@ -232,6 +232,60 @@ fn a_rebar3_release_runs_under_launch_from_a_read_only_directory() {
     );
 }
 
+/// Images put the start script on PATH (`PATH=/app/bin:$PATH`, `CMD
+/// ["app", "foreground"]`) or symlink it into /usr/local/bin: launch finds
+/// the release behind the command as the shell and relx's script do, so
+/// the script never renders sys.config.src into the release itself.
+#[test]
+fn a_rebar3_release_started_through_path_or_a_symlink_is_rendered_by_launch() {
+    let Some(release) = rebar3_release() else {
+        return;
+    };
+    let before = listing(&release.root);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let bin = elsewhere.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(release.root.join("bin/reporter"), bin.join("reporter")).unwrap();
+    let path = std::env::var("PATH").unwrap();
+    for (how, program, path) in [
+        ("symlink", bin.join("reporter"), path.clone()),
+        (
+            "PATH",
+            PathBuf::from("reporter"),
+            format!("{}:{path}", release.root.join("bin").display()),
+        ),
+    ] {
+        let report_file = elsewhere.path().join(format!("report-{how}"));
+        let out = run(rebar3_env(
+            launch()
+                .arg("--")
+                .arg(&program)
+                .arg("foreground")
+                .current_dir(elsewhere.path())
+                .env("PATH", path)
+                .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+                .env("REPORT_FILE", &report_file)
+                .env("REPORT_AND_STOP", "1")
+                .env(
+                    "NODE_NAME",
+                    format!("reporter_found_{}", std::process::id()),
+                ),
+        ));
+        assert_eq!(
+            listing(&release.root),
+            before,
+            "{how}: the release directory was written"
+        );
+        assert_eq!(code(&out), 0, "{how}");
+        let report = std::fs::read_to_string(&report_file).unwrap();
+        assert_eq!(
+            report.lines().next().unwrap(),
+            format!("{}.", rebar3_reported_env()),
+            "{how}"
+        );
+    }
+}
+
 #[test]
 fn a_mix_release_runs_under_launch_with_real_types() {
     let Some(release) = mix_release() else {

@@ -1,0 +1,244 @@
+//! Finding the release (SPEC §1): from the command as the shell runs it,
+//! and failing closed wherever a release is there but cannot be told.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// A copy of the example release in a new temporary directory, at `ex`.
+fn example_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ex = dir.path().join("ex");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(project().join("fixtures/example"))
+        .arg(&ex)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    (dir, ex)
+}
+
+/// A second version beside 0.1.0, and no start_erl.data to say which.
+fn make_ambiguous(ex: &Path) {
+    let second = ex.join("releases/0.2.0");
+    std::fs::create_dir(&second).unwrap();
+    for name in ["sys.config.src", "vm.args.src"] {
+        std::fs::copy(ex.join("releases/0.1.0").join(name), second.join(name)).unwrap();
+    }
+    std::fs::remove_file(ex.join("releases/start_erl.data")).unwrap();
+}
+
+/// Runs launch with `args` in `cwd`, with `env`, and expects exit 78 with
+/// `message`, and the command not run (it would leave `mark`).
+fn fails_closed(cwd: &Path, args: &[&str], env: &[(&str, &Path)], message: &str, mark: &Path) {
+    let mut cmd = launch();
+    cmd.args(args).current_dir(cwd).env("DB_PASSWORD", "x");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let out = run(&mut cmd);
+    assert_eq!(code(&out), 78, "{args:?} in {} with {env:?}", cwd.display());
+    assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    assert!(!mark.exists(), "the command ran: {args:?}");
+}
+
+#[test]
+fn a_guessed_root_that_holds_a_release_that_cannot_be_told_fails_closed() {
+    let (dir, ex) = example_copy();
+    make_ambiguous(&ex);
+    let mark = dir.path().join("started");
+    let touch = format!("touch '{}'", mark.display());
+    let run_it = ["--", "sh", "-c", &touch];
+    let ambiguous = "cannot tell which release to render";
+    // From the current directory, in every mode.
+    for args in [
+        &run_it[..],
+        &["check"],
+        &["render", "--stdout"],
+        &["vars"],
+        &["--exec", "--", "sh", "-c", &touch],
+    ] {
+        fails_closed(&ex, args, &[], ambiguous, &mark);
+    }
+    // From $RELEASE_ROOT, and from an env file's RELEASE_ROOT.
+    let elsewhere = dir.path();
+    fails_closed(
+        elsewhere,
+        &run_it,
+        &[("RELEASE_ROOT", &ex)],
+        ambiguous,
+        &mark,
+    );
+    fails_closed(
+        elsewhere,
+        &["check"],
+        &[("RELEASE_ROOT", &ex)],
+        ambiguous,
+        &mark,
+    );
+    let env_file = dir.path().join("root.env");
+    std::fs::write(&env_file, format!("RELEASE_ROOT={}\n", ex.display())).unwrap();
+    fails_closed(
+        elsewhere,
+        &run_it,
+        &[("LAUNCH_ENV_FILES", &env_file)],
+        ambiguous,
+        &mark,
+    );
+
+    // A start_erl.data that names a version that is not there.
+    std::fs::write(ex.join("releases/start_erl.data"), "13.1.5 0.3.0\n").unwrap();
+    let missing = "names a release version that has no directory";
+    fails_closed(&ex, &run_it, &[], missing, &mark);
+    fails_closed(&ex, &["check"], &[], missing, &mark);
+    fails_closed(elsewhere, &run_it, &[("RELEASE_ROOT", &ex)], missing, &mark);
+
+    // A version that holds neither template.
+    std::fs::write(ex.join("releases/start_erl.data"), "13.1.5 0.2.0\n").unwrap();
+    for name in ["sys.config.src", "vm.args.src"] {
+        std::fs::remove_file(ex.join("releases/0.2.0").join(name)).unwrap();
+    }
+    let empty = "releases/0.2.0 holds no sys.config(.src) or vm.args(.src)";
+    fails_closed(&ex, &run_it, &[], empty, &mark);
+    fails_closed(
+        elsewhere,
+        &["check"],
+        &[("RELEASE_ROOT", &ex)],
+        empty,
+        &mark,
+    );
+}
+
+#[test]
+fn a_guessed_root_that_holds_no_release_is_no_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("started");
+    let touch = format!("touch '{}'", mark.display());
+    // No releases/, an empty releases/, releases/ with files only.
+    let releases = dir.path().join("releases");
+    for step in 0..3 {
+        match step {
+            1 => std::fs::create_dir(&releases).unwrap(),
+            2 => std::fs::write(releases.join("RELEASES"), "[].").unwrap(),
+            _ => {}
+        }
+        for (cwd, root) in [(dir.path(), None), (Path::new("/"), Some(dir.path()))] {
+            let mut cmd = launch();
+            cmd.args(["--", "sh", "-c", &touch]).current_dir(cwd);
+            if let Some(root) = root {
+                cmd.env("RELEASE_ROOT", root);
+            }
+            let out = run(&mut cmd);
+            assert_eq!(code(&out), 0, "step {step}: {}", stderr(&out));
+            assert!(stderr(&out).contains("no templates"), "{}", stderr(&out));
+            assert!(std::fs::remove_file(&mark).is_ok(), "the command ran");
+        }
+    }
+}
+
+/// What the example's start script prints when launch rendered its
+/// sys.config: the rendered file, with the port's default.
+fn rendered(out: &std::process::Output) -> bool {
+    let text = String::from_utf8_lossy(&out.stdout);
+    code(out) == 0 && text.contains("-config /") && text.contains("{http_port, 4000}")
+}
+
+#[test]
+fn a_start_script_is_found_as_the_shell_finds_it() {
+    let (dir, ex) = example_copy();
+    let path = std::env::var("PATH").unwrap();
+    // A symlink to the script elsewhere, as a Dockerfile makes in
+    // /usr/local/bin, by its path and by PATH.
+    let fake_bin = dir.path().join("usr/local/bin");
+    std::fs::create_dir_all(&fake_bin).unwrap();
+    std::os::unix::fs::symlink(ex.join("bin/example"), fake_bin.join("example")).unwrap();
+    let fake_path = format!("{}:{path}", fake_bin.display());
+    let bin_path = format!("{}:{path}", ex.join("bin").display());
+    let cases: [(&str, Vec<PathBuf>, &Path, &str); 5] = [
+        ("symlink", vec![fake_bin.join("example")], dir.path(), &path),
+        (
+            "symlink in PATH",
+            vec!["example".into()],
+            dir.path(),
+            &fake_path,
+        ),
+        (
+            "PATH=/app/bin:$PATH",
+            vec!["example".into()],
+            dir.path(),
+            &bin_path,
+        ),
+        (
+            "relative, in bin",
+            vec!["./example".into()],
+            &ex.join("bin"),
+            &path,
+        ),
+        (
+            "relative, up",
+            vec!["../../../ex/bin/example".into()],
+            &fake_bin,
+            &path,
+        ),
+    ];
+    for (how, command, cwd, path) in cases {
+        let out = run(launch()
+            .arg("--")
+            .args(&command)
+            .arg("foreground")
+            .current_dir(cwd)
+            .env("PATH", path)
+            .env("DB_PASSWORD", "x"));
+        assert!(
+            rendered(&out),
+            "{how}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    // The PATH the child gets is the one searched: an env file's.
+    let env_file = dir.path().join("path.env");
+    std::fs::write(&env_file, format!("PATH={bin_path}\n")).unwrap();
+    let out = run(launch()
+        .arg("--env-file")
+        .arg(&env_file)
+        .args(["--", "example", "foreground"])
+        .current_dir(dir.path())
+        .env("DB_PASSWORD", "x"));
+    assert!(rendered(&out), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // Reached through the symlink or PATH, a release that cannot be told
+    // fails closed as when named.
+    make_ambiguous(&ex);
+    for (command, path) in [
+        (fake_bin.join("example"), path.as_str()),
+        (PathBuf::from("example"), bin_path.as_str()),
+    ] {
+        let out = run(launch()
+            .arg("--")
+            .arg(&command)
+            .arg("foreground")
+            .current_dir(dir.path())
+            .env("PATH", path)
+            .env("DB_PASSWORD", "x"));
+        assert_eq!(code(&out), 78, "{command:?}");
+        assert!(stderr(&out).contains("cannot tell which release"));
+        assert!(out.stdout.is_empty(), "the start script ran");
+    }
+}
+
+#[test]
+fn a_program_in_path_that_is_no_start_script_finds_no_release() {
+    // `sh` is found in PATH (as /usr/bin/sh or /bin/sh, no release beside
+    // it): nothing to render, and the command runs.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(launch()
+        .args(["--", "sh", "-c", "echo ran"])
+        .current_dir(dir.path()));
+    assert_eq!(code(&out), 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+}
