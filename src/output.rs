@@ -155,12 +155,7 @@ impl OutDir {
     /// Writes `name` (a plain file name) atomically and returns its path.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, WriteError> {
         let target = self.path.join(name);
-        if name.is_empty() || name == "." || name == ".." || name.contains('/') {
-            return Err(WriteError::at(&target)(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a plain file name",
-            )));
-        }
+        check_name(name).map_err(WriteError::at(&target))?;
         let (temporary, fd) = self
             .create_temporary(name)
             .map_err(WriteError::at(&target))?;
@@ -213,6 +208,18 @@ impl OutDir {
         }
         file.sync_all()
     }
+}
+
+/// Refuses `name` unless it is a plain file name, one that can be written
+/// into the out dir.
+pub fn check_name(name: &str) -> io::Result<()> {
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a plain file name",
+        ));
+    }
+    Ok(())
 }
 
 impl Drop for OutDir {

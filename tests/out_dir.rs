@@ -443,3 +443,55 @@ fn as_root_an_out_dir_other_users_can_write_into_is_refused() {
         10001
     );
 }
+
+/// erl cannot read a sys.config (or vm.args) at a path that is not UTF-8:
+/// the release would not boot, so launch refuses before writing anything.
+#[test]
+fn an_out_dir_for_a_release_that_is_not_utf8_is_refused_before_writing() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"t\xff"));
+    std::fs::create_dir(&odd).unwrap();
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .args(["--", "true"])
+        .env("TMPDIR", &odd)
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert!(stderr(&out).contains("TMPDIR"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&odd).unwrap().count(), 0);
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(odd.join("new"))
+        .args(["--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--out-dir"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&odd).unwrap().count(), 0);
+}
+
+#[test]
+fn a_name_that_cannot_be_written_stops_launch_before_any_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.txt");
+    std::fs::write(&first, "a=${A:-1}\n").unwrap();
+    std::fs::create_dir(dir.path().join("odd")).unwrap();
+    let odd = dir.path().join("odd/..src");
+    std::fs::write(&odd, "b=${B:-2}\n").unwrap();
+    let out_dir = dir.path().join("out");
+    for args in [&["render"][..], &["--", "true"][..]] {
+        let out = run(launch()
+            .arg("--file")
+            .arg(&first)
+            .arg("--file")
+            .arg(&odd)
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .args(args));
+        assert_eq!(code(&out), 73, "{args:?}: {}", stderr(&out));
+        assert!(!out_dir.exists(), "{args:?}: the out dir was made");
+    }
+}
