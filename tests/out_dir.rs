@@ -344,6 +344,19 @@ fn a_directory_the_user_controls_on_the_out_dir_path_is_refused() {
         assert_eq!(std::fs::read_dir(target).unwrap().count(), 0, "{target:?}");
     }
     assert!(!own.join("real").exists());
+    // The user's directory may be the out dir itself.
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(&own)
+        .args(["--user", "nobody", "--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(own.join("sys.config")).unwrap().uid(),
+        65534
+    );
     // A symlink of root's, in a directory only root writes, is followed.
     let real = dir.path().join("real");
     std::fs::create_dir(&real).unwrap();
