@@ -295,7 +295,7 @@ impl Guard {
     /// Refuses to make the directory `name` in `dir` (at `path`) when a user
     /// other than root could replace it once it is there.
     fn make(&self, path: &Path, dir: &FileStat, name: &OsStr) -> io::Result<()> {
-        // It will be root's (launch's): a directory with dir's type.
+        // What `name` will be: a directory, root's (launch's).
         let mut made = *dir;
         made.st_uid = 0;
         self.entry(path, dir, name, &made, false)
