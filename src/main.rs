@@ -166,7 +166,7 @@ fn other_mode(
         Mode::Render { stdout: false } => {
             let rendered = templates::render(chosen, &base, &resolver)?;
             let dir = args.out_dir.as_deref().unwrap_or(Path::new("."));
-            check_out_dir(dir, root.as_deref(), &rendered)?;
+            check_out_dir(dir, root.as_deref(), &rendered, None)?;
             let out = OutDir::at(dir, None)?;
             write_all(&out, &rendered, log, Log::Normal)?;
         }
@@ -233,15 +233,39 @@ fn include_base(root: Option<&Path>) -> PathBuf {
     root.map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Refuses an out dir in the release or beside a template: launch never
-/// writes into the release, and never over a template.
+/// Refuses, before anything is written, an out dir in the release or beside
+/// a template (launch never writes into the release, and never over a
+/// template), and a rendered file name that cannot be written. For a
+/// release (`for_release`: what named the directory), the path of a
+/// sys.config or vm.args must be UTF-8: erl cannot read one at another.
 fn check_out_dir(
     dir: &Path,
     root: Option<&Path>,
     rendered: &[templates::Rendered],
+    for_release: Option<&str>,
 ) -> Result<(), Failure> {
     let templates = rendered.iter().map(|r| r.file.path.as_path());
-    output::check_outside(dir, root, templates).map_err(Failure::Usage)
+    output::check_outside(dir, root, templates).map_err(Failure::Usage)?;
+    for r in rendered {
+        output::check_name(&r.file.out_name).map_err(|source| WriteError {
+            path: format!("{} (for {})", r.file.written_to(dir), r.file.display()),
+            source,
+        })?;
+    }
+    let for_erl = rendered
+        .iter()
+        .any(|r| matches!(r.file.role, Role::SysConfig | Role::VmArgs));
+    if let Some(named_by) = for_release
+        && for_erl
+        && std::path::absolute(dir).map_or(true, |d| d.to_str().is_none())
+    {
+        return Err(Failure::Usage(format!(
+            "the out dir {} (from {named_by}) is not UTF-8, and erl cannot read a sys.config \
+             or vm.args there; set {named_by} to a directory whose path is UTF-8",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Writes rendered files to stdout; with more than one, each after a
@@ -267,15 +291,22 @@ fn write_all(
     log: Log,
     say_at: Log,
 ) -> Result<Vec<(Role, PathBuf)>, WriteError> {
+    // Every file is made before one is written: nothing is written when
+    // one cannot be. Include names are written as absolute paths: the
+    // release may run anywhere.
+    let all = rendered
+        .iter()
+        .map(|r| {
+            let bytes = r.bytes_for(out.path()).map_err(|source| WriteError {
+                path: r.file.written_to(out.path()),
+                source,
+            })?;
+            Ok((r, bytes))
+        })
+        .collect::<Result<Vec<_>, WriteError>>()?;
     let mut written = Vec::with_capacity(rendered.len());
-    for r in rendered {
-        // Include names are written as absolute paths: the release may run
-        // anywhere.
+    for (r, bytes) in all {
         let shown = r.file.written_to(out.path());
-        let bytes = r.bytes_for(out.path()).map_err(|source| WriteError {
-            path: shown.clone(),
-            source,
-        })?;
         let path = out
             .write(&r.file.out_name, &bytes)
             .map_err(|e| WriteError {
@@ -353,7 +384,11 @@ fn main_job(
         Some(dir) => dir.clone(),
         None => output::temp_dir(env),
     };
-    check_out_dir(&out, root.as_deref(), &rendered)?;
+    let named_by = match &args.out_dir {
+        Some(_) => "--out-dir (LAUNCH_OUT_DIR)",
+        None => "TMPDIR",
+    };
+    check_out_dir(&out, root.as_deref(), &rendered, Some(named_by))?;
     let out = match &args.out_dir {
         Some(_) => OutDir::at(&out, opts.user)?,
         None => OutDir::private(&out, opts.user)?,

@@ -16,7 +16,7 @@ mod common;
 #[path = "common/oci.rs"]
 mod oci;
 
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -650,6 +650,9 @@ fn an_exec_form_pre_stop_runs_in_an_image_without_a_shell() {
             "/never",
         ]);
     let out = bundle.volume("/out");
+    // The hook runs as root, which writes only to an out dir no other user
+    // can write into.
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut container = bundle.run("execform");
     eventually(Duration::from_secs(30), "the app", || {
         container

@@ -303,3 +303,208 @@ fn a_symlink_swapped_in_by_the_user_never_hands_over_a_root_file() {
     );
     assert_eq!(std::fs::read_to_string(&secret).unwrap(), "root's\n");
 }
+
+/// A directory of the user's on the way to the out dir: launch as root
+/// would follow the user's symlink into a directory only root can write.
+#[test]
+fn a_directory_the_user_controls_on_the_out_dir_path_is_refused() {
+    if !have_setpriv_as_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let own = dir.path().join("own");
+    std::fs::create_dir(&own).unwrap();
+    std::os::unix::fs::chown(&own, Some(65534), Some(65534)).unwrap();
+    let targets = [dir.path().join("target"), dir.path().join("target2")];
+    for target in &targets {
+        std::fs::create_dir(target).unwrap();
+        std::fs::set_permissions(target, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    for (link, target) in [("out", &targets[0]), ("sub", &targets[1])] {
+        std::os::unix::fs::symlink(target, own.join(link)).unwrap();
+        std::os::unix::fs::lchown(own.join(link), Some(65534), Some(65534)).unwrap();
+    }
+    for out_dir in [own.join("out"), own.join("sub/out"), own.join("real")] {
+        let out = run(launch()
+            .arg("--root")
+            .arg(example())
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .args(["--user", "nobody", "--", "true"])
+            .env("DB_PASSWORD", "pw"));
+        assert_eq!(code(&out), 73, "{out_dir:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&own.display().to_string()),
+            "{}",
+            stderr(&out)
+        );
+    }
+    for target in &targets {
+        assert_eq!(std::fs::read_dir(target).unwrap().count(), 0, "{target:?}");
+    }
+    assert!(!own.join("real").exists());
+    // The user's directory may be the out dir itself.
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(&own)
+        .args(["--user", "nobody", "--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(own.join("sys.config")).unwrap().uid(),
+        65534
+    );
+    // A symlink of root's, in a directory only root writes, is followed.
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(dir.path().join("link/../link/out"))
+        .args(["--user", "nobody", "--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let file = std::fs::metadata(real.join("out/sys.config")).unwrap();
+    assert_eq!(file.uid(), 65534);
+}
+
+/// As root without --user, an out dir another user can write into would
+/// let that user replace what the release reads; as another user (an
+/// init container in Kubernetes, whose emptyDir is mode 0777) it is fine.
+#[test]
+fn as_root_an_out_dir_other_users_can_write_into_is_refused() {
+    if !have_setpriv_as_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let make = |name: &str, mode: u32, owner: u32| {
+        let path = dir.path().join(name);
+        std::fs::create_dir(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::os::unix::fs::chown(&path, Some(owner), None).unwrap();
+        path
+    };
+    let open = make("open", 0o777, 0);
+    let group = make("group", 0o770, 0);
+    let shared = make("shared", 0o1777, 0);
+    let foreign = make("foreign", 0o700, 65534);
+    let private = make("private", 0o755, 0);
+    for out_dir in [
+        open.clone(),
+        open.join("new"),
+        group.clone(),
+        shared.clone(),
+        foreign.clone(),
+    ] {
+        for args in [&["render"][..], &["--", "true"][..]] {
+            let out = run(launch()
+                .arg("--root")
+                .arg(example())
+                .arg("--out-dir")
+                .arg(&out_dir)
+                .args(args)
+                .env("DB_PASSWORD", "pw"));
+            assert_eq!(code(&out), 73, "{out_dir:?} {args:?}: {}", stderr(&out));
+            assert!(stderr(&out).contains("other than root"), "{}", stderr(&out));
+        }
+    }
+    // Nor is a private directory made in one of them.
+    for tmpdir in [&open, &group, &foreign] {
+        let out = run(launch()
+            .arg("--root")
+            .arg(example())
+            .args(["--", "true"])
+            .env("TMPDIR", tmpdir)
+            .env("DB_PASSWORD", "pw"));
+        assert_eq!(code(&out), 73, "{tmpdir:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("TMPDIR"), "{}", stderr(&out));
+    }
+    for refused in [&open, &group, &shared, &foreign] {
+        assert_eq!(
+            std::fs::read_dir(refused).unwrap().count(),
+            0,
+            "{refused:?}"
+        );
+    }
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(&private)
+        .arg("render")
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Not as root: the user writes where it may.
+    let out = run(Command::new("setpriv")
+        .args(["--reuid=10001", "--regid=10001", "--clear-groups"])
+        .arg(launch_bin())
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(&open)
+        .arg("render")
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(open.join("sys.config")).unwrap().uid(),
+        10001
+    );
+}
+
+/// erl cannot read a sys.config (or vm.args) at a path that is not UTF-8:
+/// the release would not boot, so launch refuses before writing anything.
+#[test]
+fn an_out_dir_for_a_release_that_is_not_utf8_is_refused_before_writing() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"t\xff"));
+    std::fs::create_dir(&odd).unwrap();
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .args(["--", "true"])
+        .env("TMPDIR", &odd)
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert!(stderr(&out).contains("TMPDIR"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&odd).unwrap().count(), 0);
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(odd.join("new"))
+        .args(["--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--out-dir"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&odd).unwrap().count(), 0);
+}
+
+#[test]
+fn a_name_that_cannot_be_written_stops_launch_before_any_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.txt");
+    std::fs::write(&first, "a=${A:-1}\n").unwrap();
+    std::fs::create_dir(dir.path().join("odd")).unwrap();
+    let odd = dir.path().join("odd/..src");
+    std::fs::write(&odd, "b=${B:-2}\n").unwrap();
+    let out_dir = dir.path().join("out");
+    for args in [&["render"][..], &["--", "true"][..]] {
+        let out = run(launch()
+            .arg("--file")
+            .arg(&first)
+            .arg("--file")
+            .arg(&odd)
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .args(args));
+        assert_eq!(code(&out), 73, "{args:?}: {}", stderr(&out));
+        assert!(!out_dir.exists(), "{args:?}: the out dir was made");
+    }
+}

@@ -339,8 +339,10 @@ fn a_full_out_dir_exits_73_and_keeps_the_file_that_was_there() {
     let full = dir.path().join("full");
     std::fs::create_dir(&full).unwrap();
     let target = full.display().to_string();
+    // Mode 0755, not a tmpfs's 1777: as root, launch writes only to an out
+    // dir no other user can write into.
     let script = format!(
-        "mount -t tmpfs -o size=32k tmpfs '{target}' && \
+        "mount -t tmpfs -o size=32k,mode=0755 tmpfs '{target}' && \
          echo '[{{previous, render}}].' > '{target}/sys.config' && \
          (cat /dev/zero > '{target}/filler' 2>/dev/null; true) && \
          \"$LAUNCH\" render --sys-config '{}' --out-dir '{target}'; code=$?; \
