@@ -167,7 +167,7 @@ fn other_mode(
             let rendered = templates::render(chosen, &base, &resolver)?;
             let dir = args.out_dir.as_deref().unwrap_or(Path::new("."));
             check_out_dir(dir, root.as_deref(), &rendered, None)?;
-            let out = OutDir::at(dir, None)?;
+            let out = OutDir::at(dir, None, false)?;
             write_all(&out, &rendered, log, Log::Normal)?;
         }
         Mode::Check { .. } => {
@@ -390,7 +390,7 @@ fn main_job(
     };
     check_out_dir(&out, root.as_deref(), &rendered, Some(named_by))?;
     let out = match &args.out_dir {
-        Some(_) => OutDir::at(&out, opts.user)?,
+        Some(_) => OutDir::at(&out, opts.user, true)?,
         None => OutDir::private(&out, opts.user)?,
     };
     let written = write_all(&out, &rendered, log, Log::Verbose)?;

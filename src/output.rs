@@ -81,14 +81,20 @@ impl OutDir {
     /// it is.
     ///
     /// When launch runs as root, the path must lead only through directories
-    /// and symlinks that only root can change, and the out dir must be
+    /// and symlinks that only root can change. When the files are `for_child`
+    /// (the command launch starts reads them), the out dir must also be
     /// root's (or the user's) and writable by no one else (a sticky one,
-    /// with `owner`, is the user's to share).
-    pub fn at(path: &Path, owner: Option<(Uid, Gid)>) -> Result<OutDir, WriteError> {
+    /// with `owner`, is the user's to share); files that `render` leaves for
+    /// later are read when launch can no longer guard them.
+    pub fn at(
+        path: &Path,
+        owner: Option<(Uid, Gid)>,
+        for_child: bool,
+    ) -> Result<OutDir, WriteError> {
         let path = std::path::absolute(path).map_err(WriteError::at(path))?;
         let guard = Guard::for_launch(owner);
         let walked = walk(&path, true, guard).map_err(WriteError::at(&path))?;
-        if let Some(guard) = guard {
+        if let (Some(guard), true) = (guard, for_child) {
             guard
                 .out_dir(&walked.path, &walked.stat)
                 .map_err(WriteError::at(&path))?;
@@ -517,7 +523,7 @@ mod tests {
     #[test]
     fn files_are_private_and_replace_what_was_there() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutDir::at(&dir.path().join("new"), None).unwrap();
+        let out = OutDir::at(&dir.path().join("new"), None, true).unwrap();
         assert_eq!(fs::metadata(out.path()).unwrap().mode() & 0o777, 0o700);
         let path = out.write("sys.config", b"[].").unwrap();
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
@@ -529,7 +535,7 @@ mod tests {
     #[test]
     fn only_plain_names_are_written() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutDir::at(dir.path(), None).unwrap();
+        let out = OutDir::at(dir.path(), None, true).unwrap();
         for bad in ["", ".", "..", "a/b", "../x"] {
             assert!(out.write(bad, b"x").is_err(), "{bad:?}");
         }
