@@ -1538,3 +1538,87 @@ wait"#;
         assert_eq!(started_with(&out), [], "{mode:?}: left running");
     }
 }
+
+#[test]
+fn a_closed_standard_error_does_not_reach_the_child_nor_hang_launch() {
+    // launch's own writes to a closed pipe raise SIGPIPE in launch; that is
+    // no signal for the child, and logging it must not loop.
+    for mode in modes() {
+        for flag in ["--group", "-v"] {
+            // `--group` says nothing but problems and outcomes.
+            let dir = tempfile::tempdir().unwrap();
+            let ran = dir.path().join("ran");
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let mut child = launch_as(
+                mode,
+                &[
+                    flag,
+                    "--",
+                    "sh",
+                    "-c",
+                    "sleep 0.3; echo ran > \"$RAN\"; exit 3",
+                ],
+            )
+            .env("RAN", &ran)
+            .stderr(writer)
+            .spawn()
+            .unwrap();
+            let status = finish(&mut child, Duration::from_secs(10));
+            let case = format!("{mode:?} {flag}");
+            assert_eq!(status.code(), Some(3), "{case}");
+            assert_eq!(read(&ran), "ran\n", "{case}");
+        }
+        // SIGPIPE sent to launch from outside is still forwarded.
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--",
+                "sh",
+                "-c",
+                "trap 'exit 7' PIPE; touch \"$READY\"; while :; do sleep 0.05; done",
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 13);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(7), "{mode:?}: external SIGPIPE");
+    }
+}
+
+#[test]
+fn the_first_segv_or_bus_sent_to_launch_ends_it() {
+    use std::os::unix::process::ExitStatusExt;
+    // As a plain process: PID 1 of a namespace takes from outside only the
+    // signals it catches, and launch catches no fault.
+    for signo in [7, 11] {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            As::Plain,
+            &["--", "sh", "-c", "touch \"$READY\"; exec sleep 5"],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let pid = child.id() as i32;
+        let children = read(Path::new(&format!("/proc/{pid}/task/{pid}/children")));
+        kill(pid, signo);
+        let status = finish(&mut child, Duration::from_secs(10));
+        for orphan in children.split_whitespace() {
+            let _ = Command::new("kill").args(["-KILL", orphan]).status();
+        }
+        assert_eq!(status.signal(), Some(signo), "signal {signo}: {status:?}");
+    }
+}

@@ -153,6 +153,14 @@ pub fn take_signals() -> nix::Result<Signals> {
     }
     let mut mask = SigSet::empty();
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&caught), Some(&mut mask))?;
+    // The Rust runtime catches SIGSEGV and SIGBUS to report a stack
+    // overflow, and lets one that is not (`kill -SEGV`) pass once: it puts
+    // the default back and returns. With the default now, the first ends
+    // launch. The runtime catches them only where it found the default, so
+    // the child, which loses handlers at exec, still starts as launch did.
+    for s in [Signal::SIGSEGV, Signal::SIGBUS] {
+        sys::uncatch(s)?;
+    }
     let mut dispositions = Vec::new();
     for s in [Signal::SIGTTIN, Signal::SIGTTOU] {
         dispositions.push((s, sys::ignore(s)?));
@@ -176,11 +184,18 @@ impl Signals {
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.mask), None);
     }
 
-    /// The next signal that arrived, if any.
+    /// The next signal that arrived, if any. One launch raised itself is
+    /// skipped: the kernel sends SIGPIPE for a write of launch's own to a
+    /// closed pipe (its standard error, say) and SIGXFSZ for one past the
+    /// file size limit. Blocked, it is not discarded as an ignored signal
+    /// would be; forwarded, it would end the child for launch's own failed
+    /// write, and logged, it would fail again.
     fn next(&self) -> Option<i32> {
-        match self.fd.read_signal() {
-            Ok(Some(info)) => i32::try_from(info.ssi_signo).ok(),
-            _ => None,
+        loop {
+            let info = self.fd.read_signal().ok()??;
+            if !raised_by_launch(info.ssi_code, info.ssi_pid) {
+                return i32::try_from(info.ssi_signo).ok();
+            }
         }
     }
 
@@ -220,6 +235,14 @@ impl Signals {
             user,
         }
     }
+}
+
+/// True for a signal launch raised itself: the kernel sends those for
+/// launch's own calls as kill(2) would, naming launch as the sender. No
+/// other process has launch's PID, and one outside launch's PID namespace
+/// is named as PID 0.
+fn raised_by_launch(code: i32, sender: u32) -> bool {
+    code == nix::libc::SI_USER && sender == std::process::id()
 }
 
 /// Runs `command` supervised and returns launch's exit status: the child's

@@ -169,6 +169,21 @@ pub fn sigaction(signal: Signal, action: &SigAction) -> nix::Result<SigAction> {
     unsafe { nix::sys::signal::sigaction(signal, action) }
 }
 
+/// Puts `signal` back to its default if a handler catches it; an ignored
+/// signal stays ignored.
+pub fn uncatch(signal: Signal) -> nix::Result<()> {
+    let default = SigAction::new(
+        SigHandler::SigDfl,
+        nix::sys::signal::SaFlags::empty(),
+        SigSet::empty(),
+    );
+    let was = sigaction(signal, &default)?;
+    if matches!(was.handler(), SigHandler::SigIgn) {
+        sigaction(signal, &was)?;
+    }
+    Ok(())
+}
+
 /// Ignores `signal`, returning its previous disposition.
 pub fn ignore(signal: Signal) -> nix::Result<SigAction> {
     sigaction(
