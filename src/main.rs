@@ -295,7 +295,7 @@ fn supervise_options(a: &SuperviseArgs, log: Log) -> Result<supervise::Options, 
     }
     Ok(supervise::Options {
         group: a.group,
-        rewrites: supervise::signals::Rewrites::new(&a.rewrite),
+        rewrites: supervise::signals::Rewrites::new(&a.rewrite).map_err(Failure::Usage)?,
         grace_period: a.grace_period,
         stop_delay: a.stop_delay,
         pre_stop: a.pre_stop.clone(),

@@ -115,11 +115,13 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// A bash child that records every signal it gets, one number a line, until
-/// the file `STOP` exists.
+/// A bash child that records every signal it gets but SIGCONT, one number a
+/// line, until the file `STOP` exists. bash loses a trapped signal that a
+/// trapped SIGCONT follows at once, and launch sends SIGCONT after each stop
+/// signal.
 const RECORDER: &str = r#"
 for n in $(seq 1 64); do
-  case $n in 9|17|19|32|33) ;; *) trap "echo $n >> '$OUT'" $n ;; esac
+  case $n in 9|17|18|19|32|33) ;; *) trap "echo $n >> '$OUT'" $n ;; esac
 done
 echo ready > "$OUT.ready"
 while [ ! -e "$OUT.stop" ]; do sleep 0.05 & wait $!; done
@@ -133,6 +135,11 @@ fn forwarded_signals() -> Vec<i32> {
     (1..=64)
         .filter(|n| ![4, 5, 6, 7, 8, 9, 11, 17, 19, 21, 22, 31, 32, 33].contains(n))
         .collect()
+}
+
+/// The signals [`RECORDER`] records.
+fn recorded() -> Vec<i32> {
+    forwarded_signals().into_iter().filter(|&n| n != 18).collect()
 }
 
 fn recorder(mode: As, dir: &Path, extra: &[&str]) -> (Child, PathBuf) {
@@ -160,7 +167,7 @@ fn every_catchable_signal_reaches_the_child() {
         let dir = tempfile::tempdir().unwrap();
         let (child, out) = recorder(mode, dir.path(), &[]);
         let pid = launch_pid(&child, mode);
-        for signo in forwarded_signals() {
+        for signo in recorded() {
             kill(pid, signo);
             eventually(
                 Duration::from_secs(5),
@@ -171,11 +178,29 @@ fn every_catchable_signal_reaches_the_child() {
         let status = stop_recorder(child, &out);
         assert_eq!(status.code(), Some(0), "{mode:?}");
         let got: Vec<i32> = read(&out).lines().map(|l| l.parse().unwrap()).collect();
-        assert_eq!(
-            got,
-            forwarded_signals(),
-            "{mode:?}: each exactly once, in order"
-        );
+        assert_eq!(got, recorded(), "{mode:?}: each exactly once, in order");
+        // SIGCONT, which the recorder leaves alone.
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("got");
+        let mut child = launch_as(
+            mode,
+            &[
+                "--",
+                "bash",
+                "-c",
+                "trap 'echo 18 > \"$GOT\"; exit 0' CONT; touch \"$GOT.ready\"; while :; do sleep 0.05 & wait $!; done",
+            ],
+        )
+        .env("GOT", &got)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let ready = PathBuf::from(format!("{}.ready", got.display()));
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 18);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        assert_eq!(read(&got), "18\n", "{mode:?}");
     }
 }
 
@@ -1620,5 +1645,125 @@ fn the_first_segv_or_bus_sent_to_launch_ends_it() {
             let _ = Command::new("kill").args(["-KILL", orphan]).status();
         }
         assert_eq!(status.signal(), Some(signo), "signal {signo}: {status:?}");
+    }
+}
+
+#[test]
+fn a_rewrite_of_a_signal_never_forwarded_or_of_one_given_twice_is_a_usage_error() {
+    for (args, env) in [
+        (&["--rewrite", "KILL:TERM"][..], None),
+        (&["--rewrite", "SIGSTOP:TERM"][..], None),
+        (&[][..], Some("CHLD:TERM")),
+        (&["--rewrite", "TERM:QUIT", "--rewrite", "15:INT"][..], None),
+        (&[][..], Some("USR1:0,SIGUSR1:USR2")),
+    ] {
+        let mut cmd = launch_as(As::Plain, args);
+        cmd.args(["--", "true"]);
+        if let Some(value) = env {
+            cmd.env("LAUNCH_REWRITE", value);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?} {env:?}: {err}");
+        assert!(err.contains("--rewrite"), "{args:?} {env:?}: {err}");
+    }
+}
+
+#[test]
+fn a_signal_rewritten_to_term_stops_as_term_would() {
+    // docker stop with `STOPSIGNAL SIGRTMIN+3`, given to the child as TERM:
+    // the delay, the hook, then TERM, and the grace period for a child that
+    // does not stop.
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("got");
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--rewrite",
+                "RTMIN+3:TERM",
+                "--stop-delay",
+                "100ms",
+                "--pre-stop",
+                "echo hook >> \"$GOT\"",
+                "--grace-period",
+                "500ms",
+                "--",
+                "bash",
+                "-c",
+                "trap 'echo term >> \"$GOT\"' TERM; touch \"$READY\"; while :; do sleep 0.05 & wait $!; done",
+            ],
+        )
+        .env("GOT", &got)
+        .env("READY", &ready)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 37);
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(128 + 9), "{mode:?}: {err}");
+        assert_eq!(read(&got), "hook\nterm\n", "{mode:?}: {err}");
+        assert!(
+            err.contains("SIGRTMIN+3: waiting 100ms before stopping"),
+            "{mode:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_stopped_child_is_continued_after_the_stop_signal() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            mode,
+            &[
+                "--",
+                "bash",
+                "-c",
+                "trap 'exit 4' TERM; touch \"$READY\"; while :; do sleep 0.05 & wait $!; done",
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let pid = launch_pid(&child, mode);
+        let bash = read(Path::new(&format!("/proc/{pid}/task/{pid}/children")));
+        let bash: i32 = bash.split_whitespace().next().unwrap().parse().unwrap();
+        kill(bash, 19);
+        eventually(Duration::from_secs(5), "the child to stop", || {
+            read(Path::new(&format!("/proc/{bash}/stat")))
+                .rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('T'))
+        });
+        kill(pid, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(4), "{mode:?}");
+    }
+}
+
+#[test]
+fn a_stopped_daemon_is_continued_after_its_sigterm() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        let script = with_daemon("kill -STOP $(cat \"$OUT.pid\"); exit 3");
+        let mut child = launch_as(mode, &["--", "bash", "-c", &script])
+            .env("OUT", &out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(3), "{mode:?}: {err}");
+        assert_eq!(read(&out), "bye\n", "{mode:?}: the daemon's goodbye: {err}");
     }
 }

@@ -39,7 +39,7 @@ use nix::unistd::{Gid, Pid, Uid};
 use crate::diag::say;
 use crate::release::EnvChange;
 use others::Others;
-use signals::{is_stop, name};
+use signals::name;
 use sys::Ended;
 use wait::{Target, WaitError};
 
@@ -136,20 +136,11 @@ pub struct Signals {
 /// the child.
 pub fn take_signals() -> nix::Result<Signals> {
     let mut caught = SigSet::all();
-    for s in [
-        Signal::SIGKILL,
-        Signal::SIGSTOP,
-        Signal::SIGSEGV,
-        Signal::SIGBUS,
-        Signal::SIGFPE,
-        Signal::SIGILL,
-        Signal::SIGTRAP,
-        Signal::SIGSYS,
-        Signal::SIGABRT,
-        Signal::SIGTTIN,
-        Signal::SIGTTOU,
-    ] {
-        caught.remove(s);
+    for s in Signal::iterator() {
+        // SIGCHLD is read, to reap; the others launch never forwards are not.
+        if s != Signal::SIGCHLD && signals::not_forwarded(s as i32).is_some() {
+            caught.remove(s);
+        }
     }
     let mut mask = SigSet::empty();
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&caught), Some(&mut mask))?;
@@ -351,7 +342,7 @@ fn take_early_signals(sig: &mut Signals, opts: &Options) -> Result<(), u8> {
         }
         if opts.rewrites.apply(signo).is_none() {
             opts.log.step(format_args!("dropped {}", name(signo)));
-        } else if is_stop(signo) {
+        } else if opts.rewrites.stops(signo) {
             opts.log.outcome(format_args!(
                 "{} before the command started; not starting it",
                 name(signo)
@@ -512,15 +503,12 @@ impl<'a> Life<'a> {
         if signo == Signal::SIGCHLD as i32 {
             return self.reap();
         }
-        let log = self.opts.log;
-        if !is_stop(signo) {
+        // A stop signal `--rewrite` drops starts nothing: no delay, no hook,
+        // no grace period; one rewritten to a stop signal is one.
+        if !self.opts.rewrites.stops(signo) {
             return self.forward(signo);
         }
-        // A stop signal `--rewrite` drops starts nothing: no delay, no hook,
-        // no grace period.
-        if self.opts.rewrites.apply(signo).is_none() {
-            return log.step(format_args!("dropped {}", name(signo)));
-        }
+        let log = self.opts.log;
         let steps = self.opts.stop_delay.is_some() || self.opts.pre_stop.is_some();
         match self.stop {
             Stop::Idle if steps => self.begin_stop(signo),
@@ -622,6 +610,11 @@ impl<'a> Life<'a> {
     /// period, and every other process of the container gets SIGTERM.
     fn forward_stop(&mut self, signo: i32) {
         self.forward(signo);
+        // A stopped process acts on the signal only once it is continued;
+        // systemd sends SIGCONT after the stop signal too.
+        if self.ended.is_none() {
+            let _ = sys::send(self.target(), Signal::SIGCONT as i32);
+        }
         if self.stop != Stop::Forwarded {
             self.stop = Stop::Forwarded;
             self.kill_at = self
@@ -654,11 +647,7 @@ impl<'a> Life<'a> {
             // Reaped: its PID may already be another process's.
             return;
         }
-        let target = if self.opts.group {
-            group(self.child)
-        } else {
-            self.child
-        };
+        let target = self.target();
         match sys::send(target, to) {
             Ok(()) if to == signo => log.step(format_args!("forwarded {} to {target}", name(to))),
             Ok(()) => log.step(format_args!(
@@ -667,6 +656,15 @@ impl<'a> Life<'a> {
                 name(to)
             )),
             Err(e) => log.step(format_args!("could not forward {}: {e}", name(to))),
+        }
+    }
+
+    /// Whom a signal is forwarded to: the child, or its group.
+    fn target(&self) -> Pid {
+        if self.opts.group {
+            group(self.child)
+        } else {
+            self.child
         }
     }
 
@@ -713,7 +711,7 @@ fn stop_leftovers(sig: &Signals, others: &mut Others, deadline: Option<Instant>,
         poll = poll.saturating_mul(2).min(LEFTOVER_POLL_MAX);
         sig.wait([deadline, soon].into_iter().flatten().min());
         while let Some(signo) = sig.next() {
-            if is_stop(signo) && opts.rewrites.apply(signo).is_some() {
+            if opts.rewrites.stops(signo) {
                 break 'waiting format!("{} again", name(signo));
             }
         }
