@@ -139,7 +139,10 @@ fn forwarded_signals() -> Vec<i32> {
 
 /// The signals [`RECORDER`] records.
 fn recorded() -> Vec<i32> {
-    forwarded_signals().into_iter().filter(|&n| n != 18).collect()
+    forwarded_signals()
+        .into_iter()
+        .filter(|&n| n != 18)
+        .collect()
 }
 
 fn recorder(mode: As, dir: &Path, extra: &[&str]) -> (Child, PathBuf) {
@@ -1765,5 +1768,44 @@ fn a_stopped_daemon_is_continued_after_its_sigterm() {
         let err = stderr_of(&mut child);
         assert_eq!(status.code(), Some(3), "{mode:?}: {err}");
         assert_eq!(read(&out), "bye\n", "{mode:?}: the daemon's goodbye: {err}");
+    }
+}
+
+#[test]
+fn a_pre_stop_hook_that_fails_is_reported_with_how_it_ended() {
+    for (hook, said) in [
+        (
+            "exit 3",
+            "the pre-stop hook failed with exit code 3; stopping anyway",
+        ),
+        (
+            "kill -KILL $$",
+            "the pre-stop hook was ended by SIGKILL; stopping anyway",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            As::Plain,
+            &[
+                "--pre-stop",
+                hook,
+                "--",
+                "sh",
+                "-c",
+                "touch \"$READY\"; exec sleep 30",
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(child.id() as i32, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(143), "{hook}: {err}");
+        assert!(err.contains(said), "{hook}: {err}");
+        assert!(!err.contains("is done"), "{hook}: {err}");
     }
 }

@@ -678,7 +678,16 @@ impl<'a> Life<'a> {
             } else if Some(pid) == self.hook {
                 self.hook = None;
                 if let Stop::Hooking { signo, .. } = self.stop {
-                    log.step(format_args!("the pre-stop hook is done"));
+                    match ended {
+                        Ended::Exited(0) => log.step(format_args!("the pre-stop hook is done")),
+                        Ended::Exited(code) => say(format_args!(
+                            "the pre-stop hook failed with exit code {code}; stopping anyway"
+                        )),
+                        Ended::Killed(n) => say(format_args!(
+                            "the pre-stop hook was ended by {}; stopping anyway",
+                            name(n)
+                        )),
+                    }
                     self.forward_stop(signo);
                 }
             } else {
