@@ -348,8 +348,8 @@ fn main_job(
     };
     check_out_dir(&out, root.as_deref(), &rendered)?;
     let out = match &args.out_dir {
-        Some(_) => OutDir::at(&out, opts.user)?,
-        None => OutDir::private(&out, opts.user)?,
+        Some(_) => OutDir::at(&out, opts.user.as_ref().map(supervise::User::ids))?,
+        None => OutDir::private(&out, opts.user.as_ref().map(supervise::User::ids))?,
     };
     let written = write_all(&out, &rendered, log, Log::Verbose)?;
     // The templates are not needed any more: free them before the child runs.

@@ -1809,3 +1809,105 @@ fn a_pre_stop_hook_that_fails_is_reported_with_how_it_ended() {
         assert!(!err.contains("is done"), "{hook}: {err}");
     }
 }
+
+/// A user in a group of its own and a supplementary one, made for the test
+/// when missing: (name, supplementary group's id), or `None` after saying
+/// why the test is skipped.
+fn user_with_a_supplementary_group() -> Option<(&'static str, String)> {
+    const USER: &str = "launch-test-user";
+    const GROUP: &str = "launch-test-group";
+    let ok = |args: &[&str]| {
+        Command::new(args[0])
+            .args(&args[1..])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let made = (ok(&["getent", "group", GROUP]) || ok(&["groupadd", GROUP]))
+        && (ok(&["id", USER])
+            || ok(&[
+                "useradd",
+                "-M",
+                "-d",
+                "/nonexistent/launch-test-home",
+                "-G",
+                GROUP,
+                USER,
+            ]));
+    if !made {
+        eprintln!("skipped: cannot add a test user and group (needs root, useradd, groupadd)");
+        return None;
+    }
+    let out = Command::new("getent")
+        .args(["group", GROUP])
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    Some((USER, line.split(':').nth(2).unwrap().to_owned()))
+}
+
+#[test]
+fn the_child_and_the_hook_get_the_users_groups_and_home() {
+    let Some((user, extra)) = user_with_a_supplementary_group() else {
+        return;
+    };
+    let id_g = |who: &str| {
+        let out = Command::new("id").args(["-G", who]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let home = "/nonexistent/launch-test-home";
+    for (spec, groups, home) in [
+        (user.to_owned(), id_g(user), home),
+        (format!("{user}:1"), format!("1 {extra}"), home),
+        // Not in passwd: its own group alone, and HOME as it was.
+        ("54321".to_owned(), "54321".to_owned(), "/inherited"),
+    ] {
+        let dir = shared_dir();
+        let ready = dir.path().join("ready");
+        let script = r#"trap 'exit 0' TERM
+echo "child $(id -G) $HOME"
+touch "$READY"
+while :; do sleep 0.05 & wait $!; done"#;
+        let mut child = launch_as(
+            As::Plain,
+            &[
+                "--user",
+                &spec,
+                "--pre-stop",
+                r#"echo "hook $(id -G) $HOME""#,
+                "--",
+                "bash",
+                "-c",
+                script,
+            ],
+        )
+        .env("READY", &ready)
+        .env("HOME", "/inherited")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(child.id() as i32, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{spec}");
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        assert_eq!(
+            out,
+            format!("child {groups} {home}\nhook {groups} {home}\n"),
+            "{spec}"
+        );
+    }
+}
+
+#[test]
+fn an_id_the_kernel_cannot_take_is_a_usage_error_naming_user() {
+    for spec in ["4294967295", "0:4294967295"] {
+        let out = launch_as(As::Plain, &["--user", spec, "--", "true"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{spec}: {err}");
+        assert!(err.contains("--user: 4294967295"), "{spec}: {err}");
+    }
+}

@@ -27,6 +27,7 @@ use std::ffi::OsString;
 use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
@@ -80,33 +81,56 @@ pub struct Options {
     pub wait: Vec<Target>,
     /// Give up waiting after this long.
     pub wait_timeout: Duration,
-    /// Run the child (and the pre-stop hook) as this user and group.
-    pub user: Option<(Uid, Gid)>,
+    /// Run the child (and the pre-stop hook) as this user.
+    pub user: Option<User>,
     /// How much to say.
     pub log: crate::diag::Log,
 }
 
-/// The user and group of `--user USER[:GROUP]`, by name or number; the
-/// group defaults to the user's own.
-pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
-    use nix::unistd::{Group, User};
+/// Whom `--user` names: what the child (and the pre-stop hook) runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub uid: Uid,
+    /// The primary group.
+    pub gid: Gid,
+    /// Every group the child is in, as initgroups gives them: the primary
+    /// group and, for a user in passwd, every group that lists it.
+    pub groups: Vec<Gid>,
+    /// The user's home directory from passwd, for the child's HOME; `None`
+    /// for an id passwd does not have.
+    pub home: Option<PathBuf>,
+}
+
+impl User {
+    /// The user and group, to whom the rendered files are given.
+    pub fn ids(&self) -> (Uid, Gid) {
+        (self.uid, self.gid)
+    }
+}
+
+/// Reads `--user USER[:GROUP]`, by name or number; the group defaults to
+/// the user's own. A user in passwd keeps its groups and home, as `docker
+/// run -u`, gosu and su-exec give them.
+pub fn parse_user(spec: &str) -> Result<User, String> {
     let (user, group) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
     let found = match user.parse::<u32>() {
-        Ok(n) => User::from_uid(Uid::from_raw(n)).ok().flatten(),
-        Err(_) => User::from_name(user).ok().flatten(),
+        Ok(n) => nix::unistd::User::from_uid(Uid::from_raw(usable_id(n, "user")?))
+            .ok()
+            .flatten(),
+        Err(_) => nix::unistd::User::from_name(user).ok().flatten(),
     };
-    let (uid, own_gid) = match (found, user.parse::<u32>()) {
+    let (uid, own_gid) = match (&found, user.parse::<u32>()) {
         (Some(u), _) => (u.uid, Some(u.gid)),
         (None, Ok(n)) => (Uid::from_raw(n), None),
         (None, Err(_)) => return Err(format!("--user: no user named `{user}`")),
     };
     let gid = match group {
         Some(g) => match g.parse::<u32>() {
-            Ok(n) => Gid::from_raw(n),
-            Err(_) => Group::from_name(g)
+            Ok(n) => Gid::from_raw(usable_id(n, "group")?),
+            Err(_) => nix::unistd::Group::from_name(g)
                 .ok()
                 .flatten()
                 .map(|g| g.gid)
@@ -114,7 +138,36 @@ pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
         },
         None => own_gid.unwrap_or(Gid::from_raw(uid.as_raw())),
     };
-    Ok((uid, gid))
+    let Some(found) = found else {
+        return Ok(User {
+            uid,
+            gid,
+            groups: vec![gid],
+            home: None,
+        });
+    };
+    // Computed now: between fork and exec nothing may read /etc/group.
+    let groups = std::ffi::CString::new(found.name.as_str())
+        .ok()
+        .and_then(|name| nix::unistd::getgrouplist(&name, gid).ok())
+        .ok_or_else(|| format!("--user: cannot list the groups of `{}`", found.name))?;
+    Ok(User {
+        uid,
+        gid,
+        groups,
+        home: Some(found.dir),
+    })
+}
+
+/// `n` when the kernel takes it as an id: (uid_t)-1 means "no change".
+fn usable_id(n: u32, what: &str) -> Result<u32, String> {
+    if n == u32::MAX {
+        Err(format!(
+            "--user: {n} cannot be a {what} id (to the kernel it means none)"
+        ))
+    } else {
+        Ok(n)
+    }
 }
 
 /// The signals launch took over, and what it changed to do so.
@@ -216,7 +269,7 @@ impl Signals {
         &self,
         own_group: bool,
         foreground: bool,
-        user: Option<(Uid, Gid)>,
+        user: Option<User>,
     ) -> sys::ChildSetup {
         sys::ChildSetup {
             own_group,
@@ -248,7 +301,11 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         return ExitCode::from(code);
     }
     let foreground = nix::unistd::isatty(io::stdin().as_fd()).unwrap_or(false);
-    let child = match spawn(command, env, sig.child_setup(true, foreground, opts.user)) {
+    let child = match spawn(
+        command,
+        env,
+        sig.child_setup(true, foreground, opts.user.clone()),
+    ) {
         Ok(pid) => pid,
         Err(code) => return ExitCode::from(code),
     };
@@ -274,9 +331,9 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
 /// Replaces launch with `command` (`--exec`): same PID, the signal mask and
 /// dispositions launch started with. Returns only when exec failed.
 pub fn exec(sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {
-    let setup = sig.child_setup(false, false, opts.user);
+    let setup = sig.child_setup(false, false, opts.user.clone());
     let replaced = start(command, |argv| -> io::Result<Infallible> {
-        let mut cmd = command_for(argv, env)?;
+        let mut cmd = command_for(argv, env, setup.user.as_ref())?;
         sys::prepare(&mut cmd, setup.clone());
         Err(cmd.exec())
     });
@@ -363,7 +420,7 @@ fn spawn(command: &[OsString], env: &[EnvChange], setup: sys::ChildSetup) -> Res
 
 /// Starts `argv` as set up and returns its PID.
 fn spawn_argv(argv: &[OsString], env: &[EnvChange], setup: &sys::ChildSetup) -> io::Result<Pid> {
-    let mut cmd = command_for(argv, env)?;
+    let mut cmd = command_for(argv, env, setup.user.as_ref())?;
     sys::prepare(&mut cmd, setup.clone());
     let child = cmd.spawn()?;
     i32::try_from(child.id())
@@ -387,8 +444,10 @@ fn start<T>(
     }
 }
 
-/// `argv` as a command, with launch's environment and `env` applied to it.
-fn command_for(argv: &[OsString], env: &[EnvChange]) -> io::Result<Command> {
+/// `argv` as a command, with launch's environment and `env` applied to it,
+/// and HOME from passwd for `user` (replacing an inherited one, as gosu
+/// does).
+fn command_for(argv: &[OsString], env: &[EnvChange], user: Option<&User>) -> io::Result<Command> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no command given"))?;
@@ -399,6 +458,9 @@ fn command_for(argv: &[OsString], env: &[EnvChange]) -> io::Result<Command> {
             EnvChange::Set(k, v) => cmd.env(k.as_ref(), v),
             EnvChange::Remove(k) => cmd.env_remove(k),
         };
+    }
+    if let Some(home) = user.and_then(|u| u.home.as_ref()) {
+        cmd.env("HOME", home);
     }
     Ok(cmd)
 }
@@ -547,7 +609,7 @@ impl<'a> Life<'a> {
             return self.forward_stop(signo);
         };
         let argv = hook.argv();
-        let setup = self.sig.child_setup(true, false, self.opts.user);
+        let setup = self.sig.child_setup(true, false, self.opts.user.clone());
         match start(&argv, |argv| spawn_argv(argv, self.env, &setup)) {
             Ok(pid) => {
                 self.opts
