@@ -90,6 +90,7 @@ pub struct Options {
 /// Whom `--user` names: what the child (and the pre-stop hook) runs as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    /// The user id.
     pub uid: Uid,
     /// The primary group.
     pub gid: Gid,
