@@ -333,7 +333,7 @@ fn supervise_options(a: &SuperviseArgs, log: Log) -> Result<supervise::Options, 
     }
     Ok(supervise::Options {
         group: a.group,
-        rewrites: supervise::signals::Rewrites::new(&a.rewrite),
+        rewrites: supervise::signals::Rewrites::new(&a.rewrite).map_err(Failure::Usage)?,
         grace_period: a.grace_period,
         stop_delay: a.stop_delay,
         pre_stop: a.pre_stop.clone(),
@@ -389,9 +389,10 @@ fn main_job(
         None => "TMPDIR",
     };
     check_out_dir(&out, root.as_deref(), &rendered, Some(named_by))?;
+    let owner = opts.user.as_ref().map(supervise::User::ids);
     let out = match &args.out_dir {
-        Some(_) => OutDir::at(&out, opts.user, true)?,
-        None => OutDir::private(&out, opts.user)?,
+        Some(_) => OutDir::at(&out, owner, true)?,
+        None => OutDir::private(&out, owner)?,
     };
     let written = write_all(&out, &rendered, log, Log::Verbose)?;
     // The templates are not needed any more: free them before the child runs.

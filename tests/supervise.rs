@@ -115,11 +115,13 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// A bash child that records every signal it gets, one number a line, until
-/// the file `STOP` exists.
+/// A bash child that records every signal it gets but SIGCONT, one number a
+/// line, until the file `STOP` exists. bash loses a trapped signal that a
+/// trapped SIGCONT follows at once, and launch sends SIGCONT after each stop
+/// signal.
 const RECORDER: &str = r#"
 for n in $(seq 1 64); do
-  case $n in 9|17|19|32|33) ;; *) trap "echo $n >> '$OUT'" $n ;; esac
+  case $n in 9|17|18|19|32|33) ;; *) trap "echo $n >> '$OUT'" $n ;; esac
 done
 echo ready > "$OUT.ready"
 while [ ! -e "$OUT.stop" ]; do sleep 0.05 & wait $!; done
@@ -132,6 +134,14 @@ exit 0
 fn forwarded_signals() -> Vec<i32> {
     (1..=64)
         .filter(|n| ![4, 5, 6, 7, 8, 9, 11, 17, 19, 21, 22, 31, 32, 33].contains(n))
+        .collect()
+}
+
+/// The signals [`RECORDER`] records.
+fn recorded() -> Vec<i32> {
+    forwarded_signals()
+        .into_iter()
+        .filter(|&n| n != 18)
         .collect()
 }
 
@@ -160,7 +170,7 @@ fn every_catchable_signal_reaches_the_child() {
         let dir = tempfile::tempdir().unwrap();
         let (child, out) = recorder(mode, dir.path(), &[]);
         let pid = launch_pid(&child, mode);
-        for signo in forwarded_signals() {
+        for signo in recorded() {
             kill(pid, signo);
             eventually(
                 Duration::from_secs(5),
@@ -171,11 +181,29 @@ fn every_catchable_signal_reaches_the_child() {
         let status = stop_recorder(child, &out);
         assert_eq!(status.code(), Some(0), "{mode:?}");
         let got: Vec<i32> = read(&out).lines().map(|l| l.parse().unwrap()).collect();
-        assert_eq!(
-            got,
-            forwarded_signals(),
-            "{mode:?}: each exactly once, in order"
-        );
+        assert_eq!(got, recorded(), "{mode:?}: each exactly once, in order");
+        // SIGCONT, which the recorder leaves alone.
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("got");
+        let mut child = launch_as(
+            mode,
+            &[
+                "--",
+                "bash",
+                "-c",
+                "trap 'echo 18 > \"$GOT\"; exit 0' CONT; touch \"$GOT.ready\"; while :; do sleep 0.05 & wait $!; done",
+            ],
+        )
+        .env("GOT", &got)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let ready = PathBuf::from(format!("{}.ready", got.display()));
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 18);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        assert_eq!(read(&got), "18\n", "{mode:?}");
     }
 }
 
@@ -1536,5 +1564,350 @@ wait"#;
         let status = finish(&mut child, Duration::from_secs(20));
         assert_eq!(status.code(), Some(6), "{mode:?}");
         assert_eq!(started_with(&out), [], "{mode:?}: left running");
+    }
+}
+
+#[test]
+fn a_closed_standard_error_does_not_reach_the_child_nor_hang_launch() {
+    // launch's own writes to a closed pipe raise SIGPIPE in launch; that is
+    // no signal for the child, and logging it must not loop.
+    for mode in modes() {
+        for flag in ["--group", "-v"] {
+            // `--group` says nothing but problems and outcomes.
+            let dir = tempfile::tempdir().unwrap();
+            let ran = dir.path().join("ran");
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let mut child = launch_as(
+                mode,
+                &[
+                    flag,
+                    "--",
+                    "sh",
+                    "-c",
+                    "sleep 0.3; echo ran > \"$RAN\"; exit 3",
+                ],
+            )
+            .env("RAN", &ran)
+            .stderr(writer)
+            .spawn()
+            .unwrap();
+            let status = finish(&mut child, Duration::from_secs(10));
+            let case = format!("{mode:?} {flag}");
+            assert_eq!(status.code(), Some(3), "{case}");
+            assert_eq!(read(&ran), "ran\n", "{case}");
+        }
+        // SIGPIPE sent to launch from outside is still forwarded.
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--",
+                "sh",
+                "-c",
+                "trap 'exit 7' PIPE; touch \"$READY\"; while :; do sleep 0.05; done",
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 13);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(7), "{mode:?}: external SIGPIPE");
+    }
+}
+
+#[test]
+fn the_first_segv_or_bus_sent_to_launch_ends_it() {
+    use std::os::unix::process::ExitStatusExt;
+    // As a plain process: PID 1 of a namespace takes from outside only the
+    // signals it catches, and launch catches no fault.
+    for signo in [7, 11] {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            As::Plain,
+            &["--", "sh", "-c", "touch \"$READY\"; exec sleep 5"],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let pid = child.id() as i32;
+        let children = read(Path::new(&format!("/proc/{pid}/task/{pid}/children")));
+        kill(pid, signo);
+        let status = finish(&mut child, Duration::from_secs(10));
+        for orphan in children.split_whitespace() {
+            let _ = Command::new("kill").args(["-KILL", orphan]).status();
+        }
+        assert_eq!(status.signal(), Some(signo), "signal {signo}: {status:?}");
+    }
+}
+
+#[test]
+fn a_rewrite_of_a_signal_never_forwarded_or_of_one_given_twice_is_a_usage_error() {
+    for (args, env) in [
+        (&["--rewrite", "KILL:TERM"][..], None),
+        (&["--rewrite", "SIGSTOP:TERM"][..], None),
+        (&[][..], Some("CHLD:TERM")),
+        (&["--rewrite", "TERM:QUIT", "--rewrite", "15:INT"][..], None),
+        (&[][..], Some("USR1:0,SIGUSR1:USR2")),
+    ] {
+        let mut cmd = launch_as(As::Plain, args);
+        cmd.args(["--", "true"]);
+        if let Some(value) = env {
+            cmd.env("LAUNCH_REWRITE", value);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?} {env:?}: {err}");
+        assert!(err.contains("--rewrite"), "{args:?} {env:?}: {err}");
+    }
+}
+
+#[test]
+fn a_signal_rewritten_to_term_stops_as_term_would() {
+    // docker stop with `STOPSIGNAL SIGRTMIN+3`, given to the child as TERM:
+    // the delay, the hook, then TERM, and the grace period for a child that
+    // does not stop.
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("got");
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            mode,
+            &[
+                "-v",
+                "--rewrite",
+                "RTMIN+3:TERM",
+                "--stop-delay",
+                "100ms",
+                "--pre-stop",
+                "echo hook >> \"$GOT\"",
+                "--grace-period",
+                "500ms",
+                "--",
+                "bash",
+                "-c",
+                "trap 'echo term >> \"$GOT\"' TERM; touch \"$READY\"; while :; do sleep 0.05 & wait $!; done",
+            ],
+        )
+        .env("GOT", &got)
+        .env("READY", &ready)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 37);
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(128 + 9), "{mode:?}: {err}");
+        assert_eq!(read(&got), "hook\nterm\n", "{mode:?}: {err}");
+        assert!(
+            err.contains("SIGRTMIN+3: waiting 100ms before stopping"),
+            "{mode:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_stopped_child_is_continued_after_the_stop_signal() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            mode,
+            &[
+                "--",
+                "bash",
+                "-c",
+                "trap 'exit 4' TERM; touch \"$READY\"; while :; do sleep 0.05 & wait $!; done",
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let pid = launch_pid(&child, mode);
+        let bash = read(Path::new(&format!("/proc/{pid}/task/{pid}/children")));
+        let bash: i32 = bash.split_whitespace().next().unwrap().parse().unwrap();
+        kill(bash, 19);
+        eventually(Duration::from_secs(5), "the child to stop", || {
+            read(Path::new(&format!("/proc/{bash}/stat")))
+                .rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('T'))
+        });
+        kill(pid, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(4), "{mode:?}");
+    }
+}
+
+#[test]
+fn a_stopped_daemon_is_continued_after_its_sigterm() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("daemon");
+        let _left = KillLeft(out.clone());
+        let script = with_daemon("kill -STOP $(cat \"$OUT.pid\"); exit 3");
+        let mut child = launch_as(mode, &["--", "bash", "-c", &script])
+            .env("OUT", &out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(3), "{mode:?}: {err}");
+        assert_eq!(read(&out), "bye\n", "{mode:?}: the daemon's goodbye: {err}");
+    }
+}
+
+#[test]
+fn a_pre_stop_hook_that_fails_is_reported_with_how_it_ended() {
+    for (hook, said) in [
+        (
+            "exit 3",
+            "the pre-stop hook failed with exit code 3; stopping anyway",
+        ),
+        (
+            "kill -KILL $$",
+            "the pre-stop hook was ended by SIGKILL; stopping anyway",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let mut child = launch_as(
+            As::Plain,
+            &[
+                "--pre-stop",
+                hook,
+                "--",
+                "sh",
+                "-c",
+                "touch \"$READY\"; exec sleep 30",
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(child.id() as i32, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(143), "{hook}: {err}");
+        assert!(err.contains(said), "{hook}: {err}");
+        assert!(!err.contains("is done"), "{hook}: {err}");
+    }
+}
+
+/// A user in a group of its own and a supplementary one, made for the test
+/// when missing: (name, supplementary group's id), or `None` after saying
+/// why the test is skipped.
+fn user_with_a_supplementary_group() -> Option<(&'static str, String)> {
+    const USER: &str = "launch-test-user";
+    const GROUP: &str = "launch-test-group";
+    let ok = |args: &[&str]| {
+        Command::new(args[0])
+            .args(&args[1..])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let made = (ok(&["getent", "group", GROUP]) || ok(&["groupadd", GROUP]))
+        && (ok(&["id", USER])
+            || ok(&[
+                "useradd",
+                "-M",
+                "-d",
+                "/nonexistent/launch-test-home",
+                "-G",
+                GROUP,
+                USER,
+            ]));
+    if !made {
+        eprintln!("skipped: cannot add a test user and group (needs root, useradd, groupadd)");
+        return None;
+    }
+    let out = Command::new("getent")
+        .args(["group", GROUP])
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    Some((USER, line.split(':').nth(2).unwrap().to_owned()))
+}
+
+#[test]
+fn the_child_and_the_hook_get_the_users_groups_and_home() {
+    let Some((user, extra)) = user_with_a_supplementary_group() else {
+        return;
+    };
+    let id_g = |who: &str| {
+        let out = Command::new("id").args(["-G", who]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let home = "/nonexistent/launch-test-home";
+    for (spec, groups, home) in [
+        (user.to_owned(), id_g(user), home),
+        (format!("{user}:1"), format!("1 {extra}"), home),
+        // Not in passwd: its own group alone, and HOME as it was.
+        ("54321".to_owned(), "54321".to_owned(), "/inherited"),
+    ] {
+        let dir = shared_dir();
+        let ready = dir.path().join("ready");
+        let script = r#"trap 'exit 0' TERM
+echo "child $(id -G) $HOME"
+touch "$READY"
+while :; do sleep 0.05 & wait $!; done"#;
+        let mut child = launch_as(
+            As::Plain,
+            &[
+                "--user",
+                &spec,
+                "--pre-stop",
+                r#"echo "hook $(id -G) $HOME""#,
+                "--",
+                "bash",
+                "-c",
+                script,
+            ],
+        )
+        .env("READY", &ready)
+        .env("HOME", "/inherited")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(child.id() as i32, 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{spec}");
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        assert_eq!(
+            out,
+            format!("child {groups} {home}\nhook {groups} {home}\n"),
+            "{spec}"
+        );
+    }
+}
+
+#[test]
+fn an_id_the_kernel_cannot_take_is_a_usage_error_naming_user() {
+    for spec in ["4294967295", "0:4294967295"] {
+        let out = launch_as(As::Plain, &["--user", spec, "--", "true"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{spec}: {err}");
+        assert!(err.contains("--user: 4294967295"), "{spec}: {err}");
     }
 }

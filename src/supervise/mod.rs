@@ -27,6 +27,7 @@ use std::ffi::OsString;
 use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,7 @@ use nix::unistd::{Gid, Pid, Uid};
 use crate::diag::say;
 use crate::release::EnvChange;
 use others::Others;
-use signals::{is_stop, name};
+use signals::name;
 use sys::Ended;
 use wait::{Target, WaitError};
 
@@ -80,33 +81,57 @@ pub struct Options {
     pub wait: Vec<Target>,
     /// Give up waiting after this long.
     pub wait_timeout: Duration,
-    /// Run the child (and the pre-stop hook) as this user and group.
-    pub user: Option<(Uid, Gid)>,
+    /// Run the child (and the pre-stop hook) as this user.
+    pub user: Option<User>,
     /// How much to say.
     pub log: crate::diag::Log,
 }
 
-/// The user and group of `--user USER[:GROUP]`, by name or number; the
-/// group defaults to the user's own.
-pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
-    use nix::unistd::{Group, User};
+/// Whom `--user` names: what the child (and the pre-stop hook) runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The user id.
+    pub uid: Uid,
+    /// The primary group.
+    pub gid: Gid,
+    /// Every group the child is in, as initgroups gives them: the primary
+    /// group and, for a user in passwd, every group that lists it.
+    pub groups: Vec<Gid>,
+    /// The user's home directory from passwd, for the child's HOME; `None`
+    /// for an id passwd does not have.
+    pub home: Option<PathBuf>,
+}
+
+impl User {
+    /// The user and group, to whom the rendered files are given.
+    pub fn ids(&self) -> (Uid, Gid) {
+        (self.uid, self.gid)
+    }
+}
+
+/// Reads `--user USER[:GROUP]`, by name or number; the group defaults to
+/// the user's own. A user in passwd keeps its groups and home, as `docker
+/// run -u`, gosu and su-exec give them.
+pub fn parse_user(spec: &str) -> Result<User, String> {
     let (user, group) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
     let found = match user.parse::<u32>() {
-        Ok(n) => User::from_uid(Uid::from_raw(n)).ok().flatten(),
-        Err(_) => User::from_name(user).ok().flatten(),
+        Ok(n) => nix::unistd::User::from_uid(Uid::from_raw(usable_id(n, "user")?))
+            .ok()
+            .flatten(),
+        Err(_) => nix::unistd::User::from_name(user).ok().flatten(),
     };
-    let (uid, own_gid) = match (found, user.parse::<u32>()) {
+    let (uid, own_gid) = match (&found, user.parse::<u32>()) {
         (Some(u), _) => (u.uid, Some(u.gid)),
         (None, Ok(n)) => (Uid::from_raw(n), None),
         (None, Err(_)) => return Err(format!("--user: no user named `{user}`")),
     };
     let gid = match group {
         Some(g) => match g.parse::<u32>() {
-            Ok(n) => Gid::from_raw(n),
-            Err(_) => Group::from_name(g)
+            Ok(n) => Gid::from_raw(usable_id(n, "group")?),
+            Err(_) => nix::unistd::Group::from_name(g)
                 .ok()
                 .flatten()
                 .map(|g| g.gid)
@@ -114,7 +139,36 @@ pub fn parse_user(spec: &str) -> Result<(Uid, Gid), String> {
         },
         None => own_gid.unwrap_or(Gid::from_raw(uid.as_raw())),
     };
-    Ok((uid, gid))
+    let Some(found) = found else {
+        return Ok(User {
+            uid,
+            gid,
+            groups: vec![gid],
+            home: None,
+        });
+    };
+    // Computed now: between fork and exec nothing may read /etc/group.
+    let groups = std::ffi::CString::new(found.name.as_str())
+        .ok()
+        .and_then(|name| nix::unistd::getgrouplist(&name, gid).ok())
+        .ok_or_else(|| format!("--user: cannot list the groups of `{}`", found.name))?;
+    Ok(User {
+        uid,
+        gid,
+        groups,
+        home: Some(found.dir),
+    })
+}
+
+/// `n` when the kernel takes it as an id: (uid_t)-1 means "no change".
+fn usable_id(n: u32, what: &str) -> Result<u32, String> {
+    if n == u32::MAX {
+        Err(format!(
+            "--user: {n} cannot be a {what} id (to the kernel it means none)"
+        ))
+    } else {
+        Ok(n)
+    }
 }
 
 /// The signals launch took over, and what it changed to do so.
@@ -136,23 +190,22 @@ pub struct Signals {
 /// the child.
 pub fn take_signals() -> nix::Result<Signals> {
     let mut caught = SigSet::all();
-    for s in [
-        Signal::SIGKILL,
-        Signal::SIGSTOP,
-        Signal::SIGSEGV,
-        Signal::SIGBUS,
-        Signal::SIGFPE,
-        Signal::SIGILL,
-        Signal::SIGTRAP,
-        Signal::SIGSYS,
-        Signal::SIGABRT,
-        Signal::SIGTTIN,
-        Signal::SIGTTOU,
-    ] {
-        caught.remove(s);
+    for s in Signal::iterator() {
+        // SIGCHLD is read, to reap; the others launch never forwards are not.
+        if s != Signal::SIGCHLD && signals::not_forwarded(s as i32).is_some() {
+            caught.remove(s);
+        }
     }
     let mut mask = SigSet::empty();
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&caught), Some(&mut mask))?;
+    // The Rust runtime catches SIGSEGV and SIGBUS to report a stack
+    // overflow, and lets one that is not (`kill -SEGV`) pass once: it puts
+    // the default back and returns. With the default now, the first ends
+    // launch. The runtime catches them only where it found the default, so
+    // the child, which loses handlers at exec, still starts as launch did.
+    for s in [Signal::SIGSEGV, Signal::SIGBUS] {
+        sys::uncatch(s)?;
+    }
     let mut dispositions = Vec::new();
     for s in [Signal::SIGTTIN, Signal::SIGTTOU] {
         dispositions.push((s, sys::ignore(s)?));
@@ -176,11 +229,18 @@ impl Signals {
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.mask), None);
     }
 
-    /// The next signal that arrived, if any.
+    /// The next signal that arrived, if any. One launch raised itself is
+    /// skipped: the kernel sends SIGPIPE for a write of launch's own to a
+    /// closed pipe (its standard error, say) and SIGXFSZ for one past the
+    /// file size limit. Blocked, it is not discarded as an ignored signal
+    /// would be; forwarded, it would end the child for launch's own failed
+    /// write, and logged, it would fail again.
     fn next(&self) -> Option<i32> {
-        match self.fd.read_signal() {
-            Ok(Some(info)) => i32::try_from(info.ssi_signo).ok(),
-            _ => None,
+        loop {
+            let info = self.fd.read_signal().ok()??;
+            if !raised_by_launch(info.ssi_code, info.ssi_pid) {
+                return i32::try_from(info.ssi_signo).ok();
+            }
         }
     }
 
@@ -210,7 +270,7 @@ impl Signals {
         &self,
         own_group: bool,
         foreground: bool,
-        user: Option<(Uid, Gid)>,
+        user: Option<User>,
     ) -> sys::ChildSetup {
         sys::ChildSetup {
             own_group,
@@ -220,6 +280,14 @@ impl Signals {
             user,
         }
     }
+}
+
+/// True for a signal launch raised itself: the kernel sends those for
+/// launch's own calls as kill(2) would, naming launch as the sender. No
+/// other process has launch's PID, and one outside launch's PID namespace
+/// is named as PID 0.
+fn raised_by_launch(code: i32, sender: u32) -> bool {
+    code == nix::libc::SI_USER && sender == std::process::id()
 }
 
 /// Runs `command` supervised and returns launch's exit status: the child's
@@ -234,7 +302,11 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         return ExitCode::from(code);
     }
     let foreground = nix::unistd::isatty(io::stdin().as_fd()).unwrap_or(false);
-    let child = match spawn(command, env, sig.child_setup(true, foreground, opts.user)) {
+    let child = match spawn(
+        command,
+        env,
+        sig.child_setup(true, foreground, opts.user.clone()),
+    ) {
         Ok(pid) => pid,
         Err(code) => return ExitCode::from(code),
     };
@@ -260,9 +332,9 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
 /// Replaces launch with `command` (`--exec`): same PID, the signal mask and
 /// dispositions launch started with. Returns only when exec failed.
 pub fn exec(sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Options) -> ExitCode {
-    let setup = sig.child_setup(false, false, opts.user);
+    let setup = sig.child_setup(false, false, opts.user.clone());
     let replaced = start(command, |argv| -> io::Result<Infallible> {
-        let mut cmd = command_for(argv, env)?;
+        let mut cmd = command_for(argv, env, setup.user.as_ref())?;
         sys::prepare(&mut cmd, setup.clone());
         Err(cmd.exec())
     });
@@ -328,7 +400,7 @@ fn take_early_signals(sig: &mut Signals, opts: &Options) -> Result<(), u8> {
         }
         if opts.rewrites.apply(signo).is_none() {
             opts.log.step(format_args!("dropped {}", name(signo)));
-        } else if is_stop(signo) {
+        } else if opts.rewrites.stops(signo) {
             opts.log.outcome(format_args!(
                 "{} before the command started; not starting it",
                 name(signo)
@@ -349,7 +421,7 @@ fn spawn(command: &[OsString], env: &[EnvChange], setup: sys::ChildSetup) -> Res
 
 /// Starts `argv` as set up and returns its PID.
 fn spawn_argv(argv: &[OsString], env: &[EnvChange], setup: &sys::ChildSetup) -> io::Result<Pid> {
-    let mut cmd = command_for(argv, env)?;
+    let mut cmd = command_for(argv, env, setup.user.as_ref())?;
     sys::prepare(&mut cmd, setup.clone());
     let child = cmd.spawn()?;
     i32::try_from(child.id())
@@ -373,8 +445,10 @@ fn start<T>(
     }
 }
 
-/// `argv` as a command, with launch's environment and `env` applied to it.
-fn command_for(argv: &[OsString], env: &[EnvChange]) -> io::Result<Command> {
+/// `argv` as a command, with launch's environment and `env` applied to it,
+/// and HOME from passwd for `user` (replacing an inherited one, as gosu
+/// does).
+fn command_for(argv: &[OsString], env: &[EnvChange], user: Option<&User>) -> io::Result<Command> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no command given"))?;
@@ -385,6 +459,9 @@ fn command_for(argv: &[OsString], env: &[EnvChange]) -> io::Result<Command> {
             EnvChange::Set(k, v) => cmd.env(k.as_ref(), v),
             EnvChange::Remove(k) => cmd.env_remove(k),
         };
+    }
+    if let Some(home) = user.and_then(|u| u.home.as_ref()) {
+        cmd.env("HOME", home);
     }
     Ok(cmd)
 }
@@ -489,15 +566,12 @@ impl<'a> Life<'a> {
         if signo == Signal::SIGCHLD as i32 {
             return self.reap();
         }
-        let log = self.opts.log;
-        if !is_stop(signo) {
+        // A stop signal `--rewrite` drops starts nothing: no delay, no hook,
+        // no grace period; one rewritten to a stop signal is one.
+        if !self.opts.rewrites.stops(signo) {
             return self.forward(signo);
         }
-        // A stop signal `--rewrite` drops starts nothing: no delay, no hook,
-        // no grace period.
-        if self.opts.rewrites.apply(signo).is_none() {
-            return log.step(format_args!("dropped {}", name(signo)));
-        }
+        let log = self.opts.log;
         let steps = self.opts.stop_delay.is_some() || self.opts.pre_stop.is_some();
         match self.stop {
             Stop::Idle if steps => self.begin_stop(signo),
@@ -536,7 +610,7 @@ impl<'a> Life<'a> {
             return self.forward_stop(signo);
         };
         let argv = hook.argv();
-        let setup = self.sig.child_setup(true, false, self.opts.user);
+        let setup = self.sig.child_setup(true, false, self.opts.user.clone());
         match start(&argv, |argv| spawn_argv(argv, self.env, &setup)) {
             Ok(pid) => {
                 self.opts
@@ -599,6 +673,11 @@ impl<'a> Life<'a> {
     /// period, and every other process of the container gets SIGTERM.
     fn forward_stop(&mut self, signo: i32) {
         self.forward(signo);
+        // A stopped process acts on the signal only once it is continued;
+        // systemd sends SIGCONT after the stop signal too.
+        if self.ended.is_none() {
+            let _ = sys::send(self.target(), Signal::SIGCONT as i32);
+        }
         if self.stop != Stop::Forwarded {
             self.stop = Stop::Forwarded;
             self.kill_at = self
@@ -631,11 +710,7 @@ impl<'a> Life<'a> {
             // Reaped: its PID may already be another process's.
             return;
         }
-        let target = if self.opts.group {
-            group(self.child)
-        } else {
-            self.child
-        };
+        let target = self.target();
         match sys::send(target, to) {
             Ok(()) if to == signo => log.step(format_args!("forwarded {} to {target}", name(to))),
             Ok(()) => log.step(format_args!(
@@ -644,6 +719,15 @@ impl<'a> Life<'a> {
                 name(to)
             )),
             Err(e) => log.step(format_args!("could not forward {}: {e}", name(to))),
+        }
+    }
+
+    /// Whom a signal is forwarded to: the child, or its group.
+    fn target(&self) -> Pid {
+        if self.opts.group {
+            group(self.child)
+        } else {
+            self.child
         }
     }
 
@@ -657,7 +741,16 @@ impl<'a> Life<'a> {
             } else if Some(pid) == self.hook {
                 self.hook = None;
                 if let Stop::Hooking { signo, .. } = self.stop {
-                    log.step(format_args!("the pre-stop hook is done"));
+                    match ended {
+                        Ended::Exited(0) => log.step(format_args!("the pre-stop hook is done")),
+                        Ended::Exited(code) => say(format_args!(
+                            "the pre-stop hook failed with exit code {code}; stopping anyway"
+                        )),
+                        Ended::Killed(n) => say(format_args!(
+                            "the pre-stop hook was ended by {}; stopping anyway",
+                            name(n)
+                        )),
+                    }
                     self.forward_stop(signo);
                 }
             } else {
@@ -690,7 +783,7 @@ fn stop_leftovers(sig: &Signals, others: &mut Others, deadline: Option<Instant>,
         poll = poll.saturating_mul(2).min(LEFTOVER_POLL_MAX);
         sig.wait([deadline, soon].into_iter().flatten().min());
         while let Some(signo) = sig.next() {
-            if is_stop(signo) && opts.rewrites.apply(signo).is_some() {
+            if opts.rewrites.stops(signo) {
                 break 'waiting format!("{} again", name(signo));
             }
         }

@@ -276,8 +276,8 @@ impl Others {
         !self.child_gone && (p.pid == child || (self.group && p.pgrp == child))
     }
 
-    /// Sends SIGTERM to every process in sight that has not had it from
-    /// launch: not twice, as some take a second SIGTERM as "now, without
+    /// Sends SIGTERM, then SIGCONT for one that is stopped, to every process
+    /// in sight that has not had it from launch: not twice, as some take a second SIGTERM as "now, without
     /// cleaning up". Zombies are past signals; the child (and its group
     /// with `--group`) had the stop signal forwarded. Returns whether any
     /// process is left, as [`Others::any_left`] would say, from the same
@@ -301,6 +301,8 @@ impl Others {
             }
             match signal(&p, Signal::SIGTERM as i32) {
                 Delivery::Delivered => {
+                    // A stopped process acts on SIGTERM once continued.
+                    let _ = signal(&p, Signal::SIGCONT as i32);
                     self.stopped.insert(id);
                     left = true;
                     sent.push(p);
@@ -338,6 +340,7 @@ impl Others {
         }
         self.stopped_blind = true;
         let _ = sys::send(self.blind_target(), Signal::SIGTERM as i32);
+        let _ = sys::send(self.blind_target(), Signal::SIGCONT as i32);
         self.log.step(format_args!(
             "no /proc of launch's namespace: sent SIGTERM to {}",
             self.blind_name()

@@ -21,6 +21,20 @@ pub fn is_stop(signo: i32) -> bool {
     signo == Signal::SIGTERM as i32 || signo == Signal::SIGINT as i32
 }
 
+/// Why launch never forwards signal `signo`, or `None` when it does.
+/// `--rewrite` refuses these as FROM.
+pub fn not_forwarded(signo: i32) -> Option<&'static str> {
+    match signo {
+        9 | 19 => Some("cannot be caught"),
+        17 => Some("is launch's own: it tells launch that a child ended"),
+        // SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS.
+        4 | 5 | 6 | 7 | 8 | 11 | 31 => Some("is a fault, left to end launch itself"),
+        21 | 22 => Some("is ignored by launch, so that it is never stopped by the terminal"),
+        32 | 33 => Some("is the C library's own"),
+        _ => None,
+    }
+}
+
 /// A signal number from a name (`TERM`, `SIGTERM`, `RTMIN+3`, any case) or
 /// a number from 1 to 64.
 pub fn parse_signal(text: &str) -> Result<i32, String> {
@@ -76,12 +90,19 @@ pub fn name(signo: i32) -> String {
     }
 }
 
-/// One `FROM:TO` of `--rewrite`; TO `0` drops FROM.
+/// One `FROM:TO` of `--rewrite`; TO `0` drops FROM. FROM must be a
+/// signal launch forwards.
 pub fn parse_rewrite(text: &str) -> Result<(i32, i32), String> {
     let (from, to) = text
         .split_once(':')
         .ok_or_else(|| format!("expected FROM:TO, got `{text}`"))?;
     let from = parse_signal(from)?;
+    if let Some(why) = not_forwarded(from) {
+        return Err(format!(
+            "{} {why}; launch never forwards it, so it cannot be rewritten",
+            name(from)
+        ));
+    }
     let to = if to == "0" { 0 } else { parse_signal(to)? };
     Ok((from, to))
 }
@@ -91,9 +112,21 @@ pub fn parse_rewrite(text: &str) -> Result<(i32, i32), String> {
 pub struct Rewrites(HashMap<i32, i32>);
 
 impl Rewrites {
-    /// The table of `--rewrite` pairs.
-    pub fn new(pairs: &[(i32, i32)]) -> Self {
-        Rewrites(pairs.iter().copied().collect())
+    /// The table of `--rewrite` pairs; a FROM given twice is refused, as
+    /// one of the two would be ignored.
+    pub fn new(pairs: &[(i32, i32)]) -> Result<Self, String> {
+        let mut table = HashMap::new();
+        for &(from, to) in pairs {
+            if let Some(first) = table.insert(from, to) {
+                return Err(format!(
+                    "--rewrite: {} is rewritten twice (to {} and to {})",
+                    name(from),
+                    target(first),
+                    target(to)
+                ));
+            }
+        }
+        Ok(Rewrites(table))
     }
 
     /// The signal to forward for `signo`, or `None` when it is dropped.
@@ -104,6 +137,19 @@ impl Rewrites {
             None => Some(signo),
         }
     }
+
+    /// True when `signo` stops the container: a stop signal, or one
+    /// rewritten to a stop signal (`RTMIN+3:TERM` for an image whose
+    /// STOPSIGNAL is SIGRTMIN+3), unless it is dropped.
+    pub fn stops(&self, signo: i32) -> bool {
+        self.apply(signo)
+            .is_some_and(|to| is_stop(signo) || is_stop(to))
+    }
+}
+
+/// TO of a rewrite, for messages.
+fn target(to: i32) -> String {
+    if to == 0 { "0".to_owned() } else { name(to) }
 }
 
 /// A duration: a number with `ms`, `s` or `m`. One longer than a
@@ -188,10 +234,39 @@ mod tests {
         let r = Rewrites::new(&[
             parse_rewrite("TERM:QUIT").unwrap(),
             parse_rewrite("USR1:0").unwrap(),
-        ]);
+        ])
+        .unwrap();
         assert_eq!(r.apply(15), Some(3));
         assert_eq!(r.apply(10), None);
         assert_eq!(r.apply(2), Some(2));
+    }
+
+    #[test]
+    fn a_signal_rewritten_to_a_stop_signal_stops_and_a_dropped_one_does_not() {
+        let r = Rewrites::new(&[
+            parse_rewrite("RTMIN+3:TERM").unwrap(),
+            parse_rewrite("HUP:INT").unwrap(),
+            parse_rewrite("TERM:QUIT").unwrap(),
+            parse_rewrite("INT:0").unwrap(),
+        ])
+        .unwrap();
+        let stops: Vec<i32> = (1..=64).filter(|&n| r.stops(n)).collect();
+        assert_eq!(stops, vec![1, 15, 37]);
+    }
+
+    #[test]
+    fn rewrites_of_signals_never_forwarded_or_given_twice_are_refused() {
+        for from in ["KILL", "STOP", "CHLD", "SEGV", "TTIN", "32"] {
+            let err = parse_rewrite(&format!("{from}:TERM")).unwrap_err();
+            assert!(err.contains("cannot be rewritten"), "{from}: {err}");
+        }
+        let err = Rewrites::new(&[(15, 3), (10, 12), (15, 0)]).unwrap_err();
+        assert_eq!(
+            err,
+            "--rewrite: SIGTERM is rewritten twice (to SIGQUIT and to 0)"
+        );
+        // TO may be any signal.
+        assert_eq!(parse_rewrite("USR1:KILL"), Ok((10, 9)));
     }
 
     #[test]

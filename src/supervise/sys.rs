@@ -13,7 +13,7 @@ use std::process::Command;
 use nix::errno::Errno;
 use nix::libc;
 use nix::sys::signal::{SigAction, SigHandler, SigSet, SigmaskHow, Signal, sigprocmask};
-use nix::unistd::{Gid, Pid, Uid};
+use nix::unistd::Pid;
 
 /// Sends signal number `signo` to `pid` (a process group when negative);
 /// signal 0 only asks whether it exists.
@@ -125,8 +125,8 @@ pub struct ChildSetup {
     pub mask: SigSet,
     /// Dispositions launch changed, to put back as they were.
     pub dispositions: Vec<(Signal, SigAction)>,
-    /// Switch to this user and group (and no other group).
-    pub user: Option<(Uid, Gid)>,
+    /// Switch to this user, its groups and its primary group.
+    pub user: Option<super::User>,
 }
 
 /// Arranges for `cmd`'s child to run `setup` just before exec. The standard
@@ -152,10 +152,10 @@ pub fn prepare(cmd: &mut Command, setup: ChildSetup) {
                 sigaction(*signal, action)?;
             }
             sigprocmask(SigmaskHow::SIG_SETMASK, Some(&setup.mask), None)?;
-            if let Some((uid, gid)) = setup.user {
-                nix::unistd::setgroups(&[gid])?;
-                nix::unistd::setgid(gid)?;
-                nix::unistd::setuid(uid)?;
+            if let Some(user) = &setup.user {
+                nix::unistd::setgroups(&user.groups)?;
+                nix::unistd::setgid(user.gid)?;
+                nix::unistd::setuid(user.uid)?;
             }
             Ok(())
         });
@@ -167,6 +167,21 @@ pub fn sigaction(signal: Signal, action: &SigAction) -> nix::Result<SigAction> {
     // SAFETY: the actions launch installs are SIG_IGN, SIG_DFL or one it read
     // back from the kernel earlier; none runs Rust code in a signal handler.
     unsafe { nix::sys::signal::sigaction(signal, action) }
+}
+
+/// Puts `signal` back to its default if a handler catches it; an ignored
+/// signal stays ignored.
+pub fn uncatch(signal: Signal) -> nix::Result<()> {
+    let default = SigAction::new(
+        SigHandler::SigDfl,
+        nix::sys::signal::SaFlags::empty(),
+        SigSet::empty(),
+    );
+    let was = sigaction(signal, &default)?;
+    if matches!(was.handler(), SigHandler::SigIgn) {
+        sigaction(signal, &was)?;
+    }
+    Ok(())
 }
 
 /// Ignores `signal`, returning its previous disposition.
