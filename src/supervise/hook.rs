@@ -24,6 +24,10 @@ impl PreStop {
     /// must be a JSON array of strings naming a program; anything else is
     /// text for the shell.
     pub fn parse(text: &str) -> Result<PreStop, String> {
+        if text.trim().is_empty() {
+            // As an empty variable is unset, an empty flag is a mistake.
+            return Err("the command is empty; leave --pre-stop out for no hook".to_owned());
+        }
         if !text.trim_start().starts_with('[') {
             return Ok(PreStop::Shell(text.to_owned()));
         }
@@ -134,6 +138,14 @@ mod tests {
         ] {
             let err = PreStop::parse(bad).expect_err(bad);
             assert!(err.contains("JSON array of strings"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_empty_command_is_refused() {
+        for bad in ["", " \t\n"] {
+            let err = PreStop::parse(bad).expect_err(bad);
+            assert!(err.contains("empty"), "{bad:?}: {err}");
         }
     }
 
