@@ -169,10 +169,7 @@ pub struct SuperviseArgs {
         long,
         env = "LAUNCH_EXEC",
         action = ArgAction::SetTrue,
-        value_parser = BoolishValueParser::new(),
-        // What these do needs launch to stay: with --exec they would be
-        // dropped without a word.
-        conflicts_with_all = ["group", "rewrite", "grace_period", "stop_delay", "pre_stop"]
+        value_parser = BoolishValueParser::new()
     )]
     pub exec: bool,
 
@@ -334,18 +331,19 @@ impl Cli {
         if let (Some(name), Some(Mode::Run(command))) = (odd_name, &mut cli.mode) {
             command[0] = name;
         }
+        exec_alone(&cli.supervise, &matches)?;
         let a = &cli.templates;
         if a.quiet && a.verbose {
             return Err(usage_error(
                 "the argument '--quiet' cannot be used with '--verbose'".to_owned(),
             ));
         }
-        if let Some(name) = a
-            .types
-            .iter()
-            .enumerate()
-            .find_map(|(i, (n, _))| a.types[..i].iter().any(|(m, _)| m == n).then_some(n))
-        {
+        if let Some(name) = a.types.iter().enumerate().find_map(|(i, (n, t))| {
+            a.types[..i]
+                .iter()
+                .any(|(m, u)| m == n && u != t)
+                .then_some(n)
+        }) {
             return Err(usage_error(format!(
                 "'--type' gives {name} a type twice; give each variable one type"
             )));
@@ -380,6 +378,41 @@ impl Cli {
             _ => None,
         }
     }
+}
+
+/// Refuses `--exec` with an option that needs launch to stay, which it
+/// would drop without a word. What counts is the value: `LAUNCH_EXEC=0` or
+/// `LAUNCH_GROUP=off` turn an option off, and an off option is no conflict.
+fn exec_alone(s: &SuperviseArgs, matches: &ArgMatches) -> Result<(), clap::Error> {
+    if !s.exec {
+        return Ok(());
+    }
+    let needs_launch = [
+        ("group", s.group),
+        ("rewrite", !s.rewrite.is_empty()),
+        ("grace_period", s.grace_period.is_some()),
+        ("stop_delay", s.stop_delay.is_some()),
+        ("pre_stop", s.pre_stop.is_some()),
+    ];
+    let Some((id, _)) = needs_launch.into_iter().find(|(_, on)| *on) else {
+        return Ok(());
+    };
+    let named = |id: &str| {
+        let flag = format!("--{}", id.replace('_', "-"));
+        let variable = Cli::command()
+            .get_arguments()
+            .find(|a| a.get_id() == id)
+            .and_then(|a| a.get_env().map(|v| v.to_string_lossy().into_owned()));
+        match (matches.value_source(id), variable) {
+            (Some(ValueSource::EnvVariable), Some(v)) => format!("'{flag}' (from {v})"),
+            _ => format!("'{flag}'"),
+        }
+    };
+    Err(usage_error(format!(
+        "{} cannot be used with {}: it needs launch to stay, and --exec replaces launch",
+        named("exec"),
+        named(id)
+    )))
 }
 
 /// Adds to an error the variables its options were taken from, when they

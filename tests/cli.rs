@@ -445,7 +445,7 @@ fn options_that_would_be_dropped_or_contradict_each_other_are_refused() {
         assert_eq!(code(&out), 64, "{args:?} {env:?}: {}", stderr(&out));
         if let Some((var, _)) = env {
             assert!(
-                stderr(&out).contains(&format!("was taken from {var}")),
+                stderr(&out).contains(&format!("from {var}")),
                 "{}",
                 stderr(&out)
             );
@@ -454,8 +454,16 @@ fn options_that_would_be_dropped_or_contradict_each_other_are_refused() {
     // Saying it twice is saying it once.
     let out = run(launch().args(["-vv", "-qq", "--", "true"]));
     assert_eq!(code(&out), 64, "-v with -q");
-    let out = run(launch().args(["-qq", "--", "true"]));
+    let out = run(launch().args(["-qq", "--type", "A=int", "--type", "A=int", "--", "true"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // An option turned off by its variable is no conflict.
+    for env in [
+        [("LAUNCH_EXEC", "0"), ("LAUNCH_STOP_DELAY", "1s")],
+        [("LAUNCH_EXEC", "1"), ("LAUNCH_GROUP", "off")],
+    ] {
+        let out = run(launch().args(["-q", "--", "true"]).envs(env));
+        assert_eq!(code(&out), 0, "{env:?}: {}", stderr(&out));
+    }
 }
 
 /// The kernel runs any file name; clap reads only UTF-8. A COMMAND whose
