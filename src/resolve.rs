@@ -222,12 +222,6 @@ impl Env {
             .map(|e| &self.block[e.value.clone()])
     }
 
-    /// True when `name` has a value: it is set, or `name_FILE` names a file
-    /// that can be read.
-    pub fn provides(&self, name: &str) -> bool {
-        matches!(self.value(name), Ok(Some(_)))
-    }
-
     /// The value of `name`, or else what the file `name_FILE` names holds,
     /// with one trailing newline removed. `Ok(None)` when neither is set; an
     /// empty `name_FILE` counts as unset. The error names the variables and
@@ -682,7 +676,7 @@ mod tests {
         // NAME_FILE variables from a file work as from the process.
         assert_eq!(layered.value("P"), Ok(Some(&b"from file"[..])));
         assert!(
-            !layered.provides("S"),
+            layered.value("S") == Ok(None),
             "an empty S_FILE from a file unsets it"
         );
         let from_files = layered.from_files();

@@ -30,7 +30,10 @@ pub struct Var {
     pub default: Option<String>,
     /// True when some placeholder of it has no default.
     pub required: bool,
-    /// True when the environment (with the env files) provides it.
+    /// True when the environment (with the env files) gives it a value that
+    /// every placeholder of it takes as one: an empty value is not set
+    /// where a placeholder counts it as unset (`:-`, `:?`) or its type
+    /// needs text.
     pub set: bool,
     /// Where it is used: `FILE:LINE:COL`, in order.
     pub locations: Vec<String>,
@@ -41,6 +44,8 @@ pub fn aggregate(listed: &[Listed], env: &Env, types: &HashMap<String, Type>) ->
     let mut vars: Vec<Var> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut explicit_type: Vec<bool> = Vec::new();
+    // Per variable: whether its value is empty, when it has one.
+    let mut empty: Vec<Option<bool>> = Vec::new();
     let found = listed.iter().flat_map(|l| {
         l.placeholders
             .iter()
@@ -54,10 +59,14 @@ pub fn aggregate(listed: &[Listed], env: &Env, types: &HashMap<String, Type>) ->
                 ty: declared.unwrap_or(f.context_type).name(),
                 default: None,
                 required: false,
-                set: env.provides(&f.name),
+                set: false,
                 locations: Vec::new(),
             });
             explicit_type.push(declared.is_some());
+            empty.push(match env.value(&f.name) {
+                Ok(Some(v)) => Some(v.is_empty()),
+                _ => None,
+            });
             vars.len() - 1
         });
         let var = &mut vars[i];
@@ -72,6 +81,14 @@ pub fn aggregate(listed: &[Listed], env: &Env, types: &HashMap<String, Type>) ->
         }
         var.required |= f.required;
         var.locations.push(location);
+        let ty = declared.unwrap_or(f.context_type);
+        if empty[i] == Some(true) && (f.empty_is_unset || !ty.is_text()) {
+            // This placeholder would not take the empty value.
+            empty[i] = None;
+        }
+    }
+    for (var, value) in vars.iter_mut().zip(&empty) {
+        var.set = value.is_some();
     }
     vars
 }

@@ -780,3 +780,37 @@ fn vars_says_set_only_when_a_name_file_can_be_read() {
         assert_eq!(json[0]["set"], set, "{}", file.display());
     }
 }
+
+/// An empty value is set only where every placeholder takes it: not where
+/// `:-` or `:?` counts it as unset, nor for a type that needs text to read.
+#[test]
+fn vars_says_an_empty_value_is_set_only_where_it_would_be_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = write(
+        dir.path(),
+        "sys.config",
+        "[{q, \"${Q:?must set}\"}, {r, \"${R:-dflt}\"}, {s, \"${S:port}\"}, {t, \"${T}\"}, {u, \"${U}\"}].\n",
+    );
+    let out = run(launch()
+        .args(["vars", "--json", "--sys-config"])
+        .arg(&sys)
+        .envs([("Q", ""), ("R", ""), ("S", ""), ("T", ""), ("U", "x")]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let set: Vec<(&str, bool)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), v["set"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        set,
+        [
+            ("Q", false),
+            ("R", false),
+            ("S", false),
+            ("T", true),
+            ("U", true)
+        ]
+    );
+}

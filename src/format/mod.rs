@@ -138,6 +138,8 @@ pub struct Found {
     pub default: Option<String>,
     /// True when no default applies.
     pub required: bool,
+    /// True when an empty value counts as unset (`:-`, `:?`).
+    pub empty_is_unset: bool,
     /// Byte offset of the `$` in the template file.
     pub at: usize,
 }
@@ -160,6 +162,18 @@ pub fn collect(
                 .default_raw()
                 .map(|d| String::from_utf8_lossy(d).into_owned()),
             required: !matches!(p.fallback, Some(Fallback::Default { .. })),
+            empty_is_unset: matches!(
+                p.fallback,
+                Some(
+                    Fallback::Default {
+                        when_empty: true,
+                        ..
+                    } | Fallback::Error {
+                        when_empty: true,
+                        ..
+                    }
+                )
+            ),
             at: locate(p.start),
         });
         if let Some(Fallback::Default { text, .. }) = &p.fallback {
