@@ -234,7 +234,7 @@ _launch_with_command() {
             if declare -F _command_offset >/dev/null; then
                 _command_offset $((i + 1))
             elif ((COMP_CWORD == i + 1)); then
-                COMPREPLY=($(compgen -c -- "${COMP_WORDS[COMP_CWORD]}"))
+                COMPREPLY=($(compgen -c -- "${COMP_WORDS[COMP_CWORD]}" | sort -u))
             else
                 COMPREPLY=($(compgen -f -- "${COMP_WORDS[COMP_CWORD]}"))
             fi
@@ -327,7 +327,11 @@ mod tests {
         );
         assert!(bash_offers(&script, &["launch", "ren"]).contains(&"render".to_owned()));
         let commands = bash_offers(&script, &["launch", "-q", "--", "tru"]);
-        assert!(commands.contains(&"true".to_owned()), "{commands:?}");
+        assert_eq!(
+            commands.iter().filter(|c| *c == "true").count(),
+            1,
+            "{commands:?}"
+        );
         std::fs::write(dir.path().join("app.file"), "").unwrap();
         let typed = format!("{}/app.f", dir.path().display());
         let files = bash_offers(&script, &["launch", "--", "cat", &typed]);
