@@ -45,8 +45,9 @@ enum Found {
 /// Discovery fails closed: a version that cannot be told, or a release
 /// with neither template, is an error, not a release started with nothing
 /// rendered; so is a root without a release when the user named it or
-/// COMMAND is a release's start script. Only a guessed root that holds no
-/// release at all means there is none, and finding nothing is no error.
+/// COMMAND is a release's start script. Only a guessed root that shows no
+/// sign of an Erlang release means there is none, and finding nothing is
+/// no error.
 pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Selection, String> {
     let found = root(args.root.as_deref(), command, env);
     let mut selection = Selection {
@@ -132,7 +133,20 @@ fn script_root(program: &OsStr, env: &Env) -> Option<PathBuf> {
     real.into_iter().chain(given).find_map(|script| {
         let bin = script.parent()?;
         let root = bin.parent()?;
-        (bin.file_name()? == "bin" && root.join("releases").is_dir()).then(|| root.to_path_buf())
+        (bin.file_name()? == "bin" && root.join("releases").is_dir() && !otp_installation(root))
+            .then(|| root.to_path_buf())
+    })
+}
+
+/// True when `root` is an Erlang/OTP installation (`/usr/lib/erlang`), not
+/// a release: it has `releases/` and `start_erl.data` like a release, but
+/// only an installation has a `releases/VSN/OTP_VERSION`. Its programs
+/// (`erl`, `erlc`, `escript`) are no release's start script.
+fn otp_installation(root: &Path) -> bool {
+    std::fs::read_dir(root.join("releases")).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.path().join("OTP_VERSION").is_file())
     })
 }
 
@@ -151,22 +165,44 @@ fn in_path(name: &OsStr, path: &[u8]) -> Option<PathBuf> {
         })
 }
 
-/// True when a guessed root holds a release, even one that cannot be told
-/// apart or read: `releases/` with `start_erl.data` or a version directory
-/// in it, or that cannot be listed. A root without `releases/`, or with an
-/// empty one, holds none.
+/// True when a guessed root holds an Erlang release, even one that cannot
+/// be told apart or read: `releases/` with `start_erl.data`, `RELEASES` or
+/// `COOKIE` (mix) in it, or a directory in it that holds `start.boot`, a
+/// `.rel`, or a sys.config or vm.args (`.src` too), or that cannot be
+/// listed. Anything else named `releases/` (a Capistrano deploy, a
+/// project's release notes) and an Erlang/OTP installation hold none.
 fn holds_release(root: &Path) -> bool {
     let releases = root.join("releases");
-    if !releases.is_dir() {
+    if !releases.is_dir() || otp_installation(root) {
         return false;
     }
     let Ok(entries) = std::fs::read_dir(&releases) else {
         return true;
     };
-    releases.join("start_erl.data").exists()
+    let erlang_file = |name: &OsStr| {
+        let name = name.as_bytes();
+        name.ends_with(b".rel")
+            || [
+                &b"start.boot"[..],
+                b"sys.config",
+                b"sys.config.src",
+                b"vm.args",
+                b"vm.args.src",
+            ]
+            .contains(&name)
+    };
+    ["start_erl.data", "RELEASES", "COOKIE"]
+        .iter()
+        .any(|name| releases.join(name).exists())
         || entries
             .filter_map(Result::ok)
-            .any(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .any(|e| match std::fs::read_dir(e.path()) {
+                Ok(files) => files
+                    .filter_map(Result::ok)
+                    .any(|f| erlang_file(&f.file_name())),
+                Err(_) => true,
+            })
 }
 
 /// The release version: the second field of `releases/start_erl.data`, else
