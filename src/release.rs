@@ -61,7 +61,7 @@ pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Se
     let discover = wanted.iter().any(|(given, ..)| given.is_none());
     let version = match (&found, discover) {
         (Some((root, Found::Guessed)), true) if !holds_release(root) => None,
-        (Some((root, _)), true) => Some((root.as_path(), version(root)?)),
+        (Some((root, _)), true) => Some((root.as_path(), version(root, env)?)),
         _ => None,
     };
     let mut discovered = 0;
@@ -205,9 +205,11 @@ fn holds_release(root: &Path) -> bool {
             })
 }
 
-/// The release version: the second field of `releases/start_erl.data`, else
-/// the only directory under `releases/`. The error says what was looked for.
-fn version(root: &Path) -> Result<String, String> {
+/// The release version: in a mix release (one with `releases/COOKIE`) a
+/// non-empty `RELEASE_VSN`, which its start script boots; else the second
+/// field of `releases/start_erl.data`; else the only directory under
+/// `releases/`. The error says what was looked for.
+fn version(root: &Path, env: &Env) -> Result<String, String> {
     let releases = root.join("releases");
     let entries = std::fs::read_dir(&releases).map_err(|e| {
         format!(
@@ -216,11 +218,27 @@ fn version(root: &Path) -> Result<String, String> {
             releases.display()
         )
     })?;
+    // A version names one directory in releases/, not a path elsewhere.
+    let held =
+        |vsn: &str| !vsn.contains('/') && vsn != "." && vsn != ".." && releases.join(vsn).is_dir();
+    if let Some(vsn) = env.get("RELEASE_VSN").filter(|v| !v.is_empty())
+        && releases.join("COOKIE").is_file()
+    {
+        let vsn = String::from_utf8_lossy(vsn);
+        return if held(&vsn) {
+            Ok(vsn.into_owned())
+        } else {
+            Err(format!(
+                "RELEASE_VSN names release version {vsn}, which has no directory in {}",
+                releases.display()
+            ))
+        };
+    }
     let data = releases.join("start_erl.data");
     match std::fs::read_to_string(&data) {
         Ok(text) => {
             return match text.split_whitespace().nth(1) {
-                Some(vsn) if releases.join(vsn).is_dir() => Ok(vsn.to_owned()),
+                Some(vsn) if held(vsn) => Ok(vsn.to_owned()),
                 Some(_) => Err(format!(
                     "{} names a release version that has no directory in {}",
                     data.display(),
@@ -276,20 +294,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let releases = dir.path().join("releases");
         std::fs::create_dir_all(releases.join("0.1.0")).unwrap();
-        assert_eq!(version(dir.path()).as_deref(), Ok("0.1.0"));
+        assert_eq!(version(dir.path(), &Env::default()).as_deref(), Ok("0.1.0"));
         std::fs::create_dir_all(releases.join("0.2.0")).unwrap();
-        let ambiguous = version(dir.path()).unwrap_err();
+        let ambiguous = version(dir.path(), &Env::default()).unwrap_err();
         assert!(ambiguous.contains("0.1.0, 0.2.0"), "{ambiguous}");
         std::fs::write(releases.join("start_erl.data"), "13.1.5 0.2.0\n").unwrap();
-        assert_eq!(version(dir.path()).as_deref(), Ok("0.2.0"));
+        assert_eq!(version(dir.path(), &Env::default()).as_deref(), Ok("0.2.0"));
         std::fs::write(releases.join("start_erl.data"), "13.1.5 0.3.0\n").unwrap();
         assert!(
-            version(dir.path()).is_err(),
+            version(dir.path(), &Env::default()).is_err(),
             "a version without a directory"
         );
         std::fs::write(releases.join("start_erl.data"), "13.1.5\n").unwrap();
-        assert!(version(dir.path()).is_err(), "one word");
-        assert!(version(&dir.path().join("nowhere")).is_err());
+        assert!(version(dir.path(), &Env::default()).is_err(), "one word");
+        assert!(version(&dir.path().join("nowhere"), &Env::default()).is_err());
     }
 
     #[test]

@@ -384,3 +384,102 @@ fn an_erlang_installation_is_no_release() {
     let out = run(launch().arg("--root").arg(otp).args(["--", "true"]));
     assert_eq!(code(&out), 78, "{}", stderr(&out));
 }
+
+/// A mix-like copy of the example: mix writes `releases/COOKIE`, and a
+/// second version 0.2.0 whose port default is 4002.
+fn mix_like_copy() -> (tempfile::TempDir, PathBuf) {
+    let (dir, ex) = example_copy();
+    std::fs::write(ex.join("releases/COOKIE"), "secret").unwrap();
+    let second = ex.join("releases/0.2.0");
+    std::fs::create_dir(&second).unwrap();
+    let first = ex.join("releases/0.1.0");
+    std::fs::copy(first.join("vm.args.src"), second.join("vm.args.src")).unwrap();
+    let sys = std::fs::read_to_string(first.join("sys.config.src")).unwrap();
+    std::fs::write(
+        second.join("sys.config.src"),
+        sys.replace("${PORT:port:-4000}", "${PORT:port:-4002}"),
+    )
+    .unwrap();
+    (dir, ex)
+}
+
+/// The http_port of the sys.config the example's start script was handed.
+fn rendered_port(out: &std::process::Output) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    ["4000", "4002"]
+        .into_iter()
+        .find(|port| code(out) == 0 && text.contains(&format!("{{http_port, {port}}}")))
+}
+
+#[test]
+fn a_mix_release_renders_the_version_release_vsn_names() {
+    let (dir, ex) = mix_like_copy();
+    let script = ex.join("bin/example");
+    let start = |env: &[(&str, &str)]| {
+        let mut cmd = launch();
+        cmd.arg("--")
+            .arg(&script)
+            .arg("start")
+            .env("DB_PASSWORD", "x");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        run(&mut cmd)
+    };
+    assert_eq!(rendered_port(&start(&[])), Some("4000"), "start_erl.data");
+    assert_eq!(rendered_port(&start(&[("RELEASE_VSN", "")])), Some("4000"));
+    assert_eq!(
+        rendered_port(&start(&[("RELEASE_VSN", "0.2.0")])),
+        Some("4002")
+    );
+    let env_file = dir.path().join("vsn.env");
+    std::fs::write(&env_file, "RELEASE_VSN=0.2.0\n").unwrap();
+    let out = run(launch()
+        .arg("--env-file")
+        .arg(&env_file)
+        .arg("--")
+        .arg(&script)
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(rendered_port(&out), Some("4002"), "from an env file");
+    // A guessed root too: `render --stdout` from the release's directory.
+    let out = run(launch()
+        .args(["render", "--stdout"])
+        .current_dir(&ex)
+        .env("RELEASE_VSN", "0.2.0")
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("{http_port, 4002}"));
+
+    // A version releases/ does not hold stops launch, saying who named it.
+    let mark = dir.path().join("started");
+    let touch = format!("touch '{}'", mark.display());
+    for vsn in ["0.3.0", "..", "0.1.0/../0.2.0"] {
+        let mut cmd = launch();
+        cmd.args(["--", "sh", "-c", &touch])
+            .current_dir(&ex)
+            .env("RELEASE_VSN", vsn);
+        let out = run(&mut cmd);
+        assert_eq!(code(&out), 78, "{vsn}");
+        assert!(
+            stderr(&out).contains("RELEASE_VSN names"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!mark.exists(), "the command ran");
+        let out = run(launch()
+            .arg("--")
+            .arg(&script)
+            .env("RELEASE_VSN", vsn)
+            .env("DB_PASSWORD", "x"));
+        assert_eq!(code(&out), 78, "{vsn}");
+        assert!(out.stdout.is_empty(), "the start script ran");
+    }
+
+    // relx writes no COOKIE, and its start script boots its own version.
+    std::fs::remove_file(ex.join("releases/COOKIE")).unwrap();
+    assert_eq!(
+        rendered_port(&start(&[("RELEASE_VSN", "0.2.0")])),
+        Some("4000")
+    );
+    assert_eq!(code(&start(&[("RELEASE_VSN", "0.3.0")])), 0);
+}
