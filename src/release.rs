@@ -45,8 +45,9 @@ enum Found {
 /// Discovery fails closed: a version that cannot be told, or a release
 /// with neither template, is an error, not a release started with nothing
 /// rendered; so is a root without a release when the user named it or
-/// COMMAND is a release's start script. Only a guessed root that holds no
-/// release at all means there is none, and finding nothing is no error.
+/// COMMAND is a release's start script. Only a guessed root that shows no
+/// sign of an Erlang release means there is none, and finding nothing is
+/// no error.
 pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Selection, String> {
     let found = root(args.root.as_deref(), command, env);
     let mut selection = Selection {
@@ -60,7 +61,7 @@ pub fn select(args: &TemplateArgs, command: &[OsString], env: &Env) -> Result<Se
     let discover = wanted.iter().any(|(given, ..)| given.is_none());
     let version = match (&found, discover) {
         (Some((root, Found::Guessed)), true) if !holds_release(root) => None,
-        (Some((root, _)), true) => Some((root.as_path(), version(root)?)),
+        (Some((root, _)), true) => Some((root.as_path(), version(root, env)?)),
         _ => None,
     };
     let mut discovered = 0;
@@ -132,7 +133,20 @@ fn script_root(program: &OsStr, env: &Env) -> Option<PathBuf> {
     real.into_iter().chain(given).find_map(|script| {
         let bin = script.parent()?;
         let root = bin.parent()?;
-        (bin.file_name()? == "bin" && root.join("releases").is_dir()).then(|| root.to_path_buf())
+        (bin.file_name()? == "bin" && root.join("releases").is_dir() && !otp_installation(root))
+            .then(|| root.to_path_buf())
+    })
+}
+
+/// True when `root` is an Erlang/OTP installation (`/usr/lib/erlang`), not
+/// a release: it has `releases/` and `start_erl.data` like a release, but
+/// only an installation has a `releases/VSN/OTP_VERSION`. Its programs
+/// (`erl`, `erlc`, `escript`) are no release's start script.
+fn otp_installation(root: &Path) -> bool {
+    std::fs::read_dir(root.join("releases")).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.path().join("OTP_VERSION").is_file())
     })
 }
 
@@ -151,27 +165,51 @@ fn in_path(name: &OsStr, path: &[u8]) -> Option<PathBuf> {
         })
 }
 
-/// True when a guessed root holds a release, even one that cannot be told
-/// apart or read: `releases/` with `start_erl.data` or a version directory
-/// in it, or that cannot be listed. A root without `releases/`, or with an
-/// empty one, holds none.
+/// True when a guessed root holds an Erlang release, even one that cannot
+/// be told apart or read: `releases/` with `start_erl.data`, `RELEASES` or
+/// `COOKIE` (mix) in it, or a directory in it that holds `start.boot`, a
+/// `.rel`, or a sys.config or vm.args (`.src` too), or that cannot be
+/// listed. Anything else named `releases/` (a Capistrano deploy, a
+/// project's release notes) and an Erlang/OTP installation hold none.
 fn holds_release(root: &Path) -> bool {
     let releases = root.join("releases");
-    if !releases.is_dir() {
+    if !releases.is_dir() || otp_installation(root) {
         return false;
     }
     let Ok(entries) = std::fs::read_dir(&releases) else {
         return true;
     };
-    releases.join("start_erl.data").exists()
+    let erlang_file = |name: &OsStr| {
+        let name = name.as_bytes();
+        name.ends_with(b".rel")
+            || [
+                &b"start.boot"[..],
+                b"sys.config",
+                b"sys.config.src",
+                b"vm.args",
+                b"vm.args.src",
+            ]
+            .contains(&name)
+    };
+    ["start_erl.data", "RELEASES", "COOKIE"]
+        .iter()
+        .any(|name| releases.join(name).exists())
         || entries
             .filter_map(Result::ok)
-            .any(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .any(|e| match std::fs::read_dir(e.path()) {
+                Ok(files) => files
+                    .filter_map(Result::ok)
+                    .any(|f| erlang_file(&f.file_name())),
+                Err(_) => true,
+            })
 }
 
-/// The release version: the second field of `releases/start_erl.data`, else
-/// the only directory under `releases/`. The error says what was looked for.
-fn version(root: &Path) -> Result<String, String> {
+/// The release version: in a mix release (one with `releases/COOKIE`) a
+/// non-empty `RELEASE_VSN`, which its start script boots; else the second
+/// field of `releases/start_erl.data`; else the only directory under
+/// `releases/`. The error says what was looked for.
+fn version(root: &Path, env: &Env) -> Result<String, String> {
     let releases = root.join("releases");
     let entries = std::fs::read_dir(&releases).map_err(|e| {
         format!(
@@ -180,11 +218,27 @@ fn version(root: &Path) -> Result<String, String> {
             releases.display()
         )
     })?;
+    // A version names one directory in releases/, not a path elsewhere.
+    let held =
+        |vsn: &str| !vsn.contains('/') && vsn != "." && vsn != ".." && releases.join(vsn).is_dir();
+    if let Some(vsn) = env.get("RELEASE_VSN").filter(|v| !v.is_empty())
+        && releases.join("COOKIE").is_file()
+    {
+        let vsn = String::from_utf8_lossy(vsn);
+        return if held(&vsn) {
+            Ok(vsn.into_owned())
+        } else {
+            Err(format!(
+                "RELEASE_VSN names release version {vsn}, which has no directory in {}",
+                releases.display()
+            ))
+        };
+    }
     let data = releases.join("start_erl.data");
     match std::fs::read_to_string(&data) {
         Ok(text) => {
             return match text.split_whitespace().nth(1) {
-                Some(vsn) if releases.join(vsn).is_dir() => Ok(vsn.to_owned()),
+                Some(vsn) if held(vsn) => Ok(vsn.to_owned()),
                 Some(_) => Err(format!(
                     "{} names a release version that has no directory in {}",
                     data.display(),
@@ -240,20 +294,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let releases = dir.path().join("releases");
         std::fs::create_dir_all(releases.join("0.1.0")).unwrap();
-        assert_eq!(version(dir.path()).as_deref(), Ok("0.1.0"));
+        assert_eq!(version(dir.path(), &Env::default()).as_deref(), Ok("0.1.0"));
         std::fs::create_dir_all(releases.join("0.2.0")).unwrap();
-        let ambiguous = version(dir.path()).unwrap_err();
+        let ambiguous = version(dir.path(), &Env::default()).unwrap_err();
         assert!(ambiguous.contains("0.1.0, 0.2.0"), "{ambiguous}");
         std::fs::write(releases.join("start_erl.data"), "13.1.5 0.2.0\n").unwrap();
-        assert_eq!(version(dir.path()).as_deref(), Ok("0.2.0"));
+        assert_eq!(version(dir.path(), &Env::default()).as_deref(), Ok("0.2.0"));
         std::fs::write(releases.join("start_erl.data"), "13.1.5 0.3.0\n").unwrap();
         assert!(
-            version(dir.path()).is_err(),
+            version(dir.path(), &Env::default()).is_err(),
             "a version without a directory"
         );
         std::fs::write(releases.join("start_erl.data"), "13.1.5\n").unwrap();
-        assert!(version(dir.path()).is_err(), "one word");
-        assert!(version(&dir.path().join("nowhere")).is_err());
+        assert!(version(dir.path(), &Env::default()).is_err(), "one word");
+        assert!(version(&dir.path().join("nowhere"), &Env::default()).is_err());
     }
 
     #[test]

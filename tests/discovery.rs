@@ -113,31 +113,121 @@ fn a_guessed_root_that_holds_a_release_that_cannot_be_told_fails_closed() {
     );
 }
 
+/// Runs `launch -- sh -c 'touch MARK'` in `cwd`, with `RELEASE_ROOT` when
+/// given, and expects no release: nothing rendered and the command run.
+fn no_release(cwd: &Path, release_root: Option<&Path>, mark: &Path, what: &str) {
+    let touch = format!("touch '{}'", mark.display());
+    let mut cmd = launch();
+    cmd.args(["--", "sh", "-c", &touch]).current_dir(cwd);
+    if let Some(root) = release_root {
+        cmd.env("RELEASE_ROOT", root);
+    }
+    let out = run(&mut cmd);
+    assert_eq!(code(&out), 0, "{what}: {}", stderr(&out));
+    assert!(stderr(&out).contains("no templates"), "{}", stderr(&out));
+    assert!(
+        std::fs::remove_file(mark).is_ok(),
+        "{what}: the command ran"
+    );
+}
+
 #[test]
 fn a_guessed_root_that_holds_no_release_is_no_release() {
     let dir = tempfile::tempdir().unwrap();
     let mark = dir.path().join("started");
-    let touch = format!("touch '{}'", mark.display());
-    // No releases/, an empty releases/, releases/ with files only.
+    // No releases/, an empty releases/, releases/ with a file only.
     let releases = dir.path().join("releases");
     for step in 0..3 {
         match step {
             1 => std::fs::create_dir(&releases).unwrap(),
-            2 => std::fs::write(releases.join("RELEASES"), "[].").unwrap(),
+            2 => std::fs::write(releases.join("NOTES.md"), "# 1.0").unwrap(),
             _ => {}
         }
-        for (cwd, root) in [(dir.path(), None), (Path::new("/"), Some(dir.path()))] {
-            let mut cmd = launch();
-            cmd.args(["--", "sh", "-c", &touch]).current_dir(cwd);
-            if let Some(root) = root {
-                cmd.env("RELEASE_ROOT", root);
-            }
-            let out = run(&mut cmd);
-            assert_eq!(code(&out), 0, "step {step}: {}", stderr(&out));
-            assert!(stderr(&out).contains("no templates"), "{}", stderr(&out));
-            assert!(std::fs::remove_file(&mark).is_ok(), "the command ran");
-        }
+        no_release(dir.path(), None, &mark, &format!("step {step}"));
+        no_release(
+            Path::new("/"),
+            Some(dir.path()),
+            &mark,
+            &format!("step {step}"),
+        );
     }
+}
+
+#[test]
+fn a_releases_directory_that_is_not_erlang_is_no_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("started");
+    // A Capistrano deploy: one directory per deploy, two of them.
+    let cap = dir.path().join("cap");
+    for deploy in ["20240101", "20240202"] {
+        let app = cap.join("releases").join(deploy);
+        std::fs::create_dir_all(app.join("config")).unwrap();
+        std::fs::write(app.join("Gemfile"), "source 'https://rubygems.org'\n").unwrap();
+    }
+    std::os::unix::fs::symlink(cap.join("releases/20240202"), cap.join("current")).unwrap();
+    // A project's release notes.
+    let gh = dir.path().join("gh");
+    std::fs::create_dir_all(gh.join("releases/v1")).unwrap();
+    std::fs::write(gh.join("releases/v1/NOTES.md"), "# v1\n").unwrap();
+    for root in [&cap, &gh] {
+        no_release(root, None, &mark, &root.display().to_string());
+        no_release(
+            Path::new("/"),
+            Some(root),
+            &mark,
+            &root.display().to_string(),
+        );
+    }
+    let out = run(launch().args(["--", "echo", "hi"]).current_dir(&gh));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+    // Named, such a root is still no release and an error.
+    let out = run(launch().arg("--root").arg(&cap).args(["--", "true"]));
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
+}
+
+#[test]
+fn each_sign_of_an_erlang_release_makes_a_guessed_root_fail_closed() {
+    // Two versions and no start_erl.data: the release cannot be told,
+    // whichever file shows it is one. With only releases/RELEASES or
+    // releases/COOKIE there is no version directory at all.
+    for file in [
+        "0.1.0/start.boot",
+        "0.1.0/app.rel",
+        "0.1.0/sys.config",
+        "0.1.0/vm.args.src",
+        "0.1.0/vm.args",
+        "RELEASES",
+        "COOKIE",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mark = dir.path().join("started");
+        let releases = dir.path().join("releases");
+        std::fs::create_dir_all(releases.join("0.1.0")).unwrap();
+        std::fs::create_dir_all(releases.join("0.2.0")).unwrap();
+        std::fs::write(releases.join(file), "[].").unwrap();
+        let touch = format!("touch '{}'", mark.display());
+        let message = "cannot tell which release";
+        fails_closed(dir.path(), &["--", "sh", "-c", &touch], &[], message, &mark);
+        fails_closed(
+            Path::new("/"),
+            &["check"],
+            &[("RELEASE_ROOT", dir.path())],
+            message,
+            &mark,
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("started");
+    std::fs::create_dir(dir.path().join("releases")).unwrap();
+    std::fs::write(dir.path().join("releases/RELEASES"), "[].").unwrap();
+    fails_closed(
+        dir.path(),
+        &["--", "true"],
+        &[],
+        "holds no version directory",
+        &mark,
+    );
 }
 
 /// What the example's start script prints when launch rendered its
@@ -241,4 +331,147 @@ fn a_program_in_path_that_is_no_start_script_finds_no_release() {
         .current_dir(dir.path()));
     assert_eq!(code(&out), 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+}
+
+#[test]
+fn an_erlang_installation_is_no_release() {
+    // erl in PATH is a symlink into the installation (/usr/bin/erl ->
+    // /usr/lib/erlang/bin/erl), which has releases/ and start_erl.data but
+    // is no release: its programs run with nothing rendered.
+    let Some(erl) = beam_tool("erl") else {
+        return;
+    };
+    let real = std::fs::canonicalize(&erl).unwrap();
+    let otp = real.parent().unwrap().parent().unwrap();
+    assert!(otp.join("releases").is_dir(), "{}", otp.display());
+    let bin = real.parent().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // erl by PATH, by its symlink and by its real path halts with 0; erlc
+    // and escript exit as they do on their own (1 and 127 here), not 78.
+    let erl_args = ["-noshell", "-eval", "halt()."];
+    let commands: [(PathBuf, &[&str], Option<i32>); 5] = [
+        ("erl".into(), &erl_args, Some(0)),
+        (erl.clone(), &erl_args, Some(0)),
+        (real.clone(), &erl_args, Some(0)),
+        (bin.join("erlc"), &["-help"], None),
+        (bin.join("escript"), &["/dev/null"], None),
+    ];
+    for (program, args, exit) in commands {
+        let out = run(launch()
+            .arg("--")
+            .arg(&program)
+            .args(args)
+            .current_dir(dir.path()));
+        assert_ne!(code(&out), 78, "{program:?}");
+        assert!(stderr(&out).contains("no templates"), "{program:?}");
+        if let Some(exit) = exit {
+            assert_eq!(code(&out), exit, "{program:?}");
+        }
+    }
+    // Guessed from the current directory or $RELEASE_ROOT, it is none either.
+    let mark = dir.path().join("started");
+    no_release(otp, None, &mark, "cwd");
+    no_release(dir.path(), Some(otp), &mark, "RELEASE_ROOT");
+    // Named, it is a root without a release's templates: an error.
+    let out = run(launch().arg("--root").arg(otp).args(["--", "true"]));
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
+}
+
+/// A mix-like copy of the example: mix writes `releases/COOKIE`, and a
+/// second version 0.2.0 whose port default is 4002.
+fn mix_like_copy() -> (tempfile::TempDir, PathBuf) {
+    let (dir, ex) = example_copy();
+    std::fs::write(ex.join("releases/COOKIE"), "secret").unwrap();
+    let second = ex.join("releases/0.2.0");
+    std::fs::create_dir(&second).unwrap();
+    let first = ex.join("releases/0.1.0");
+    std::fs::copy(first.join("vm.args.src"), second.join("vm.args.src")).unwrap();
+    let sys = std::fs::read_to_string(first.join("sys.config.src")).unwrap();
+    std::fs::write(
+        second.join("sys.config.src"),
+        sys.replace("${PORT:port:-4000}", "${PORT:port:-4002}"),
+    )
+    .unwrap();
+    (dir, ex)
+}
+
+/// The http_port of the sys.config the example's start script was handed.
+fn rendered_port(out: &std::process::Output) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    ["4000", "4002"]
+        .into_iter()
+        .find(|port| code(out) == 0 && text.contains(&format!("{{http_port, {port}}}")))
+}
+
+#[test]
+fn a_mix_release_renders_the_version_release_vsn_names() {
+    let (dir, ex) = mix_like_copy();
+    let script = ex.join("bin/example");
+    let start = |env: &[(&str, &str)]| {
+        let mut cmd = launch();
+        cmd.arg("--")
+            .arg(&script)
+            .arg("start")
+            .env("DB_PASSWORD", "x");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        run(&mut cmd)
+    };
+    assert_eq!(rendered_port(&start(&[])), Some("4000"), "start_erl.data");
+    assert_eq!(rendered_port(&start(&[("RELEASE_VSN", "")])), Some("4000"));
+    assert_eq!(
+        rendered_port(&start(&[("RELEASE_VSN", "0.2.0")])),
+        Some("4002")
+    );
+    let env_file = dir.path().join("vsn.env");
+    std::fs::write(&env_file, "RELEASE_VSN=0.2.0\n").unwrap();
+    let out = run(launch()
+        .arg("--env-file")
+        .arg(&env_file)
+        .arg("--")
+        .arg(&script)
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(rendered_port(&out), Some("4002"), "from an env file");
+    // A guessed root too: `render --stdout` from the release's directory.
+    let out = run(launch()
+        .args(["render", "--stdout"])
+        .current_dir(&ex)
+        .env("RELEASE_VSN", "0.2.0")
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("{http_port, 4002}"));
+
+    // A version releases/ does not hold stops launch, saying who named it.
+    let mark = dir.path().join("started");
+    let touch = format!("touch '{}'", mark.display());
+    for vsn in ["0.3.0", "..", "0.1.0/../0.2.0"] {
+        let mut cmd = launch();
+        cmd.args(["--", "sh", "-c", &touch])
+            .current_dir(&ex)
+            .env("RELEASE_VSN", vsn);
+        let out = run(&mut cmd);
+        assert_eq!(code(&out), 78, "{vsn}");
+        assert!(
+            stderr(&out).contains("RELEASE_VSN names"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!mark.exists(), "the command ran");
+        let out = run(launch()
+            .arg("--")
+            .arg(&script)
+            .env("RELEASE_VSN", vsn)
+            .env("DB_PASSWORD", "x"));
+        assert_eq!(code(&out), 78, "{vsn}");
+        assert!(out.stdout.is_empty(), "the start script ran");
+    }
+
+    // relx writes no COOKIE, and its start script boots its own version.
+    std::fs::remove_file(ex.join("releases/COOKIE")).unwrap();
+    assert_eq!(
+        rendered_port(&start(&[("RELEASE_VSN", "0.2.0")])),
+        Some("4000")
+    );
+    assert_eq!(code(&start(&[("RELEASE_VSN", "0.3.0")])), 0);
 }

@@ -619,6 +619,48 @@ fn a_mix_release_eval_sees_the_rendered_config_with_real_types() {
     );
 }
 
+/// mix's start script boots `$RELEASE_VSN` when it is set, so launch
+/// renders that version's sys.config: a copy of 0.1.0 as 0.2.0 whose mode
+/// default is `v2`.
+#[test]
+fn a_mix_release_renders_the_version_release_vsn_boots() {
+    let Some(release) = mix_release() else {
+        return;
+    };
+    let releases = release.root.join("releases");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(releases.join("0.1.0"))
+        .arg(releases.join("0.2.0"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let sys = releases.join("0.2.0/sys.config");
+    let text = std::fs::read_to_string(&sys).unwrap();
+    assert!(text.contains("'${MODE:-normal}'"), "{text}");
+    std::fs::write(&sys, text.replace("'${MODE:-normal}'", "'${MODE:-v2}'")).unwrap();
+    let expr = ":ok = Application.load(:reporter)
+        :io.format(\"~w~n\", [Application.get_env(:reporter, :mode)])";
+    for (vsn, mode) in [("", "normal\n"), ("0.2.0", "v2\n")] {
+        let out = run(launch()
+            .arg("--")
+            .arg(release.root.join("bin/reporter"))
+            .args(["eval", expr])
+            .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+            .env("RELEASE_VSN", vsn)
+            .env("PORT", "4321")
+            .env("DB_USER", "u")
+            .env("DB_PASSWORD", "p")
+            .env("MOTD", MOTD));
+        assert_eq!(code(&out), 0, "RELEASE_VSN={vsn}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            mode,
+            "RELEASE_VSN={vsn}"
+        );
+    }
+}
+
 /// relx's `eval` (rebar3 3.19) runs the expression on the running node, not
 /// in a new VM: its script reads the node's name and cookie from the vm.args
 /// it is pointed at (`VMARGS_PATH`), so under launch it finds the node
