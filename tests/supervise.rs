@@ -1855,9 +1855,14 @@ fn the_child_and_the_hook_get_the_users_groups_and_home() {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     let home = "/nonexistent/launch-test-home";
+    let all = id_g(user);
+    assert!(all.split(' ').any(|g| g == extra), "{all}");
     for (spec, groups, home) in [
-        (user.to_owned(), id_g(user), home),
-        (format!("{user}:1"), format!("1 {extra}"), home),
+        // The user alone: its supplementary groups too.
+        (user.to_owned(), all, home),
+        // A group given: that group alone, as docker run -u and runc have it.
+        (format!("{user}:1"), "1".to_owned(), home),
+        (format!("{user}:{extra}"), extra.clone(), home),
         // Not in passwd: its own group alone, and HOME as it was.
         ("54321".to_owned(), "54321".to_owned(), "/inherited"),
     ] {
@@ -1909,5 +1914,74 @@ fn an_id_the_kernel_cannot_take_is_a_usage_error_naming_user() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(64), "{spec}: {err}");
         assert!(err.contains("--user: 4294967295"), "{spec}: {err}");
+    }
+}
+
+/// launch run by `setpriv` as nobody, its group and its groups, with `args`;
+/// `None` after saying why not.
+fn launch_as_nobody(args: &[&str]) -> Option<std::process::Output> {
+    let ok = Command::new("setpriv")
+        .args([
+            "--reuid",
+            "nobody",
+            "--regid",
+            "nogroup",
+            "--init-groups",
+            "true",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: cannot run as nobody (needs root and setpriv)");
+        return None;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid", "nobody", "--regid", "nogroup", "--init-groups"])
+        .arg(env!("CARGO_BIN_EXE_launch"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir("/")
+        .output()
+        .unwrap();
+    Some(out)
+}
+
+#[test]
+fn a_launch_not_root_runs_the_command_when_user_names_itself() {
+    for exec in [&[][..], &["--exec"]] {
+        for spec in ["nobody", "65534", "nobody:nogroup"] {
+            let args = [
+                exec,
+                &["--user", spec, "--", "sh", "-c", "id -u; id -G; echo $HOME"],
+            ]
+            .concat();
+            let Some(out) = launch_as_nobody(&args) else {
+                return;
+            };
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{spec} {exec:?}: {err}");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "65534\n65534\n/nonexistent\n",
+                "{spec} {exec:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_launch_not_root_given_another_user_is_a_usage_error() {
+    for spec in ["root", "0", "nobody:0", "54321"] {
+        let Some(out) = launch_as_nobody(&["--user", spec, "--", "true"]) else {
+            return;
+        };
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{spec}: {err}");
+        assert!(
+            err.contains("launch runs as uid 65534 and cannot switch users")
+                && err.contains("run it as root or drop --user"),
+            "{spec}: {err}"
+        );
     }
 }

@@ -94,12 +94,16 @@ pub struct User {
     pub uid: Uid,
     /// The primary group.
     pub gid: Gid,
-    /// Every group the child is in, as initgroups gives them: the primary
-    /// group and, for a user in passwd, every group that lists it.
+    /// Every group the child is in: for `USER` in passwd, as initgroups
+    /// gives them (the primary group and every group that lists the user);
+    /// otherwise, and for `USER:GROUP`, the primary group alone.
     pub groups: Vec<Gid>,
     /// The user's home directory from passwd, for the child's HOME; `None`
     /// for an id passwd does not have.
     pub home: Option<PathBuf>,
+    /// Whether the child switches to these ids; false when launch is not
+    /// root and already runs as them, as it then must.
+    pub switch: bool,
 }
 
 impl User {
@@ -110,8 +114,9 @@ impl User {
 }
 
 /// Reads `--user USER[:GROUP]`, by name or number; the group defaults to
-/// the user's own. A user in passwd keeps its groups and home, as `docker
-/// run -u`, gosu and su-exec give them.
+/// the user's own. Groups and home are as `docker run -u`, gosu and runc
+/// give them: `USER` in passwd keeps its supplementary groups, `USER:GROUP`
+/// gets GROUP alone, and HOME comes from passwd either way.
 pub fn parse_user(spec: &str) -> Result<User, String> {
     let (user, group) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
@@ -139,25 +144,57 @@ pub fn parse_user(spec: &str) -> Result<User, String> {
         },
         None => own_gid.unwrap_or(Gid::from_raw(uid.as_raw())),
     };
-    let Some(found) = found else {
-        return Ok(User {
-            uid,
-            gid,
-            groups: vec![gid],
-            home: None,
-        });
+    let groups = match (&found, group) {
+        // Computed now: between fork and exec nothing may read /etc/group.
+        (Some(found), None) => std::ffi::CString::new(found.name.as_str())
+            .ok()
+            .and_then(|name| nix::unistd::getgrouplist(&name, gid).ok())
+            .ok_or_else(|| format!("--user: cannot list the groups of `{}`", found.name))?,
+        // A group given is the only one, as runc has it: supplementary
+        // groups come only with the user's own.
+        _ => vec![gid],
     };
-    // Computed now: between fork and exec nothing may read /etc/group.
-    let groups = std::ffi::CString::new(found.name.as_str())
-        .ok()
-        .and_then(|name| nix::unistd::getgrouplist(&name, gid).ok())
-        .ok_or_else(|| format!("--user: cannot list the groups of `{}`", found.name))?;
-    Ok(User {
+    let user = User {
         uid,
         gid,
         groups,
-        home: Some(found.dir),
+        home: found.map(|u| u.dir),
+        switch: true,
+    };
+    if nix::unistd::geteuid().is_root() {
+        return Ok(user);
+    }
+    // Not root, launch cannot switch (setgroups needs CAP_SETGID even for
+    // the list it has): it may only be the user already.
+    if !is_launch_itself(&user) {
+        return Err(format!(
+            "--user: launch runs as uid {} and cannot switch users (to `{spec}`); \
+             run it as root or drop --user",
+            nix::unistd::geteuid()
+        ));
+    }
+    Ok(User {
+        switch: false,
+        ..user
     })
+}
+
+/// Whether launch already runs as `user`: its uid, its group, and the
+/// same set of groups.
+fn is_launch_itself(user: &User) -> bool {
+    use nix::unistd::{getegid, geteuid, getgid, getgroups, getuid};
+    let set = |mut ids: Vec<Gid>, primary: Gid| {
+        ids.push(primary);
+        ids.sort_by_key(|g| g.as_raw());
+        ids.dedup();
+        ids
+    };
+    let Ok(own) = getgroups() else {
+        return false;
+    };
+    [getuid(), geteuid()] == [user.uid; 2]
+        && [getgid(), getegid()] == [user.gid; 2]
+        && set(own, getegid()) == set(user.groups.clone(), user.gid)
 }
 
 /// `n` when the kernel takes it as an id: (uid_t)-1 means "no change".
@@ -201,8 +238,10 @@ pub fn take_signals() -> nix::Result<Signals> {
     // The Rust runtime catches SIGSEGV and SIGBUS to report a stack
     // overflow, and lets one that is not (`kill -SEGV`) pass once: it puts
     // the default back and returns. With the default now, the first ends
-    // launch. The runtime catches them only where it found the default, so
-    // the child, which loses handlers at exec, still starts as launch did.
+    // launch; as PID 1 of a namespace, one sent is dropped by the kernel
+    // (init gets only what it handles), as for tini. The runtime catches
+    // them only where it found the default, so the child, which loses
+    // handlers at exec, still starts as launch did.
     for s in [Signal::SIGSEGV, Signal::SIGBUS] {
         sys::uncatch(s)?;
     }

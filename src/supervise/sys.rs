@@ -125,7 +125,8 @@ pub struct ChildSetup {
     pub mask: SigSet,
     /// Dispositions launch changed, to put back as they were.
     pub dispositions: Vec<(Signal, SigAction)>,
-    /// Switch to this user, its groups and its primary group.
+    /// Switch to this user, its groups and its primary group (unless
+    /// launch already is it: `switch` is false).
     pub user: Option<super::User>,
 }
 
@@ -152,7 +153,7 @@ pub fn prepare(cmd: &mut Command, setup: ChildSetup) {
                 sigaction(*signal, action)?;
             }
             sigprocmask(SigmaskHow::SIG_SETMASK, Some(&setup.mask), None)?;
-            if let Some(user) = &setup.user {
+            if let Some(user) = setup.user.as_ref().filter(|u| u.switch) {
                 nix::unistd::setgroups(&user.groups)?;
                 nix::unistd::setgid(user.gid)?;
                 nix::unistd::setuid(user.uid)?;
