@@ -296,10 +296,10 @@ fn check_release_path(
         .find(|r| dir.join(&r.file.out_name).as_os_str().len() >= PATH_MAX - 1)
     {
         return Err(Failure::Usage(format!(
-            "the out dir {} (from {named_by}) is too long: the release could not open {} there \
-             (a path of {PATH_MAX} bytes or more); set {named_by} to a shorter path",
+            "the out dir {} (from {named_by}) is too long: the release could not open its {} \
+             there (a path of {PATH_MAX} bytes or more); set {named_by} to a shorter path",
             dir.display(),
-            r.file.display()
+            r.file.out_name
         )));
     }
     Ok(())
