@@ -109,6 +109,9 @@ impl OutDir {
         let path = std::path::absolute(path).map_err(WriteError::at(path))?;
         let guard = Guard::for_launch(owner);
         let walked = walk(&path, true, guard, outside).map_err(|e| e.at(&path))?;
+        outside
+            .check_out(&walked.fd, &walked.path)
+            .map_err(OpenError::Refused)?;
         if let (Some(guard), true) = (guard, for_child) {
             guard
                 .out_dir(&walked.path, &walked.stat)
@@ -413,8 +416,8 @@ fn is_symlink(stat: &FileStat) -> bool {
 /// as the kernel would resolve it, but never following a symlink (or
 /// passing through a directory) that the `guard` refuses. With `create`,
 /// missing directories are made as `mkdir -p` would, the last with mode
-/// 0700. The directory found, and one missing a name (before anything is
-/// made in it), must be `outside` the release.
+/// 0700. A directory missing a name must be `outside` the release: it is
+/// checked before anything is made in it.
 fn walk(
     path: &Path,
     create: bool,
@@ -495,7 +498,6 @@ fn walk(
         dirs.push((fd, stat, next));
     }
     let (fd, stat, path) = dirs.pop().expect("/ stays");
-    outside.check_out(&fd, &path).map_err(Stop::Refused)?;
     Ok(Walked {
         fd,
         stat,
@@ -783,6 +785,8 @@ mod tests {
         assert!(!refused(&dir.path().join("out")));
         let private = OutDir::private(&root, None, &outside);
         assert!(matches!(private, Err(OpenError::Refused(_))));
+        // A private directory is a directory of its own, also in a template's.
+        assert!(OutDir::private(&dir.path().join("etc"), None, &outside).is_ok());
     }
 
     #[test]
