@@ -328,8 +328,8 @@ fn write_all(
     log: Log,
     say_at: Log,
 ) -> Result<Vec<(Role, PathBuf)>, WriteError> {
-    // Every file is made, then written: all of them or none. Include names are written as absolute paths: the
-    // release may run anywhere.
+    // Every file is made, then written: all of them or none. Include names
+    // are written as absolute paths: the release may run anywhere.
     let all = rendered
         .iter()
         .map(|r| {

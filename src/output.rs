@@ -2,8 +2,9 @@
 //!
 //! The directory is opened once, and every file is written through that
 //! descriptor: a temporary file created beside its target, given its mode and
-//! owner through its own descriptor, fsynced and renamed into place. So a
-//! failure never leaves a half-written file, and a path that another process
+//! owner through its own descriptor and fsynced, and once all are, each
+//! renamed into place. So a failure never leaves a half-written file, one
+//! file that cannot be written leaves the others as they were, and a path that another process
 //! changes meanwhile (a symlink swapped in) can never make launch write,
 //! chmod or chown anything but its own new file. Launch changes the owner of
 //! a directory only when it created it. Files are mode 0600.
