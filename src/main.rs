@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use launch::cli::{Cli, Mode, SuperviseArgs, TemplateArgs, VarsFormat};
 use launch::diag::{Log, say};
 use launch::env_file::{self, EnvFileError};
-use launch::output::{self, OutDir, WriteError};
+use launch::output::{self, OpenError, OutDir, Outside, WriteError};
 use launch::release;
 use launch::resolve::{Env, Resolver};
 use launch::supervise;
@@ -46,6 +46,15 @@ enum Failure {
     Stdout(std::io::Error),
     #[error("{0}")]
     Release(String),
+}
+
+impl From<OpenError> for Failure {
+    fn from(e: OpenError) -> Failure {
+        match e {
+            OpenError::Refused(message) => Failure::Usage(message),
+            OpenError::Write(e) => Failure::Write(e),
+        }
+    }
 }
 
 impl Failure {
@@ -166,8 +175,8 @@ fn other_mode(
         Mode::Render { stdout: false } => {
             let rendered = templates::render(chosen, &base, &resolver)?;
             let dir = args.out_dir.as_deref().unwrap_or(Path::new("."));
-            check_out_dir(dir, root.as_deref(), &rendered, None)?;
-            let out = OutDir::at(dir, None, false)?;
+            check_out_dir(dir, &rendered, None)?;
+            let out = OutDir::at(dir, None, false, &outside(root.as_deref(), &rendered))?;
             write_all(&out, &rendered, log, Log::Normal)?;
         }
         Mode::Check { .. } => {
@@ -233,36 +242,64 @@ fn include_base(root: Option<&Path>) -> PathBuf {
     root.map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Refuses, before anything is written, an out dir in the release or beside
-/// a template (launch never writes into the release, and never over a
-/// template), and a rendered file name that cannot be written. For a
-/// release (`for_release`: what named the directory), the path of a
-/// sys.config or vm.args must be UTF-8: erl cannot read one at another.
+/// What the out dir must not be: the release, or a template's directory
+/// (launch never writes into the release, and never over a template).
+fn outside(root: Option<&Path>, rendered: &[templates::Rendered]) -> Outside {
+    Outside::new(root, rendered.iter().map(|r| r.file.path.as_path()))
+}
+
+/// Refuses, before anything is written, a rendered file name that cannot be
+/// written, and for a release (`for_release`: what named the directory) an
+/// out dir it cannot use (see [`check_release_path`]).
 fn check_out_dir(
     dir: &Path,
-    root: Option<&Path>,
     rendered: &[templates::Rendered],
     for_release: Option<&str>,
 ) -> Result<(), Failure> {
-    let templates = rendered.iter().map(|r| r.file.path.as_path());
-    output::check_outside(dir, root, templates).map_err(Failure::Usage)?;
     for r in rendered {
         output::check_name(&r.file.out_name).map_err(|source| WriteError {
             path: format!("{} (for {})", r.file.written_to(dir), r.file.display()),
             source,
         })?;
     }
+    match (for_release, std::path::absolute(dir)) {
+        (Some(named_by), Ok(dir)) => check_release_path(&dir, rendered, named_by),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses the out dir `dir` (an absolute path, named by `named_by`) when
+/// the release could not open its files there: the path of a sys.config or
+/// vm.args that is not UTF-8 (erl cannot read one at another), or a rendered
+/// file's path of PATH_MAX bytes or more. Checked on the path as given
+/// before anything is made, and on the path the walk resolved before
+/// anything is written.
+fn check_release_path(
+    dir: &Path,
+    rendered: &[templates::Rendered],
+    named_by: &str,
+) -> Result<(), Failure> {
+    // PATH_MAX on Linux, the terminating NUL included.
+    const PATH_MAX: usize = 4096;
     let for_erl = rendered
         .iter()
         .any(|r| matches!(r.file.role, Role::SysConfig | Role::VmArgs));
-    if let Some(named_by) = for_release
-        && for_erl
-        && std::path::absolute(dir).map_or(true, |d| d.to_str().is_none())
-    {
+    if for_erl && dir.to_str().is_none() {
         return Err(Failure::Usage(format!(
             "the out dir {} (from {named_by}) is not UTF-8, and erl cannot read a sys.config \
              or vm.args there; set {named_by} to a directory whose path is UTF-8",
             dir.display()
+        )));
+    }
+    if let Some(r) = rendered
+        .iter()
+        .find(|r| dir.join(&r.file.out_name).as_os_str().len() >= PATH_MAX - 1)
+    {
+        return Err(Failure::Usage(format!(
+            "the out dir {} (from {named_by}) is too long: the release could not open its {} \
+             there (a path of {PATH_MAX} bytes or more); set {named_by} to a shorter path",
+            dir.display(),
+            r.file.out_name
         )));
     }
     Ok(())
@@ -283,7 +320,7 @@ fn print_rendered(rendered: &[templates::Rendered]) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes every rendered file into `out`, each atomically, saying so at
+/// Writes every rendered file into `out`, all or none, saying so at
 /// `say_at`; returns where the release's sys.config and vm.args went.
 fn write_all(
     out: &OutDir,
@@ -291,9 +328,8 @@ fn write_all(
     log: Log,
     say_at: Log,
 ) -> Result<Vec<(Role, PathBuf)>, WriteError> {
-    // Every file is made before one is written: nothing is written when
-    // one cannot be. Include names are written as absolute paths: the
-    // release may run anywhere.
+    // Every file is made, then written: all of them or none. Include names
+    // are written as absolute paths: the release may run anywhere.
     let all = rendered
         .iter()
         .map(|r| {
@@ -304,21 +340,21 @@ fn write_all(
             Ok((r, bytes))
         })
         .collect::<Result<Vec<_>, WriteError>>()?;
-    let mut written = Vec::with_capacity(rendered.len());
-    for (r, bytes) in all {
-        let shown = r.file.written_to(out.path());
-        let path = out
-            .write(&r.file.out_name, &bytes)
-            .map_err(|e| WriteError {
-                path: shown.clone(),
-                ..e
-            })?;
-        if log >= say_at {
+    let files: Vec<(&str, &[u8])> = all
+        .iter()
+        .map(|(r, bytes)| (r.file.out_name.as_str(), bytes.as_ref()))
+        .collect();
+    let paths = out.write_all(&files).map_err(|(i, source)| WriteError {
+        path: all[i].0.file.written_to(out.path()),
+        source,
+    })?;
+    if log >= say_at {
+        for (r, _) in &all {
+            let shown = r.file.written_to(out.path());
             say(format_args!("rendered {} to {shown}", r.file.display()));
         }
-        written.push((r.file.role, path));
     }
-    Ok(written)
+    Ok(all.iter().map(|(r, _)| r.file.role).zip(paths).collect())
 }
 
 /// The supervision options from the command line; a user is looked up now.
@@ -388,12 +424,14 @@ fn main_job(
         Some(_) => "--out-dir (LAUNCH_OUT_DIR)",
         None => "TMPDIR",
     };
-    check_out_dir(&out, root.as_deref(), &rendered, Some(named_by))?;
+    check_out_dir(&out, &rendered, Some(named_by))?;
     let owner = opts.user.as_ref().map(supervise::User::ids);
+    let outside = outside(root.as_deref(), &rendered);
     let out = match &args.out_dir {
-        Some(_) => OutDir::at(&out, owner, true)?,
-        None => OutDir::private(&out, owner)?,
+        Some(_) => OutDir::at(&out, owner, true, &outside)?,
+        None => OutDir::private(&out, owner, &outside)?,
     };
+    check_release_path(out.path(), &rendered, named_by)?;
     let written = write_all(&out, &rendered, log, Log::Verbose)?;
     // The templates are not needed any more: free them before the child runs.
     drop(rendered);

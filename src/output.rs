@@ -2,8 +2,9 @@
 //!
 //! The directory is opened once, and every file is written through that
 //! descriptor: a temporary file created beside its target, given its mode and
-//! owner through its own descriptor, fsynced and renamed into place. So a
-//! failure never leaves a half-written file, and a path that another process
+//! owner through its own descriptor and fsynced, and once all are, each
+//! renamed into place. So a failure never leaves a half-written file, one
+//! file that cannot be written leaves the others as they were, and a path that another process
 //! changes meanwhile (a symlink swapped in) can never make launch write,
 //! chmod or chown anything but its own new file. Launch changes the owner of
 //! a directory only when it created it. Files are mode 0600.
@@ -63,6 +64,17 @@ impl WriteError {
     }
 }
 
+/// Why an out dir could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// It is in the release, or a template's directory (see [`Outside`]).
+    #[error("{0}")]
+    Refused(String),
+    /// It could not be reached or made.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
 /// Where the main job's private directory goes: `$TMPDIR`, or `/tmp` when
 /// it is unset or empty (an empty one must not mean the current directory,
 /// which may be the release).
@@ -86,25 +98,43 @@ impl OutDir {
     /// root's (or the user's) and writable by no one else (a sticky one,
     /// with `owner`, is the user's to share); files that `render` leaves for
     /// later are read when launch can no longer guard them.
+    ///
+    /// The directory, and every directory the walk creates something in,
+    /// must be `outside` the release.
     pub fn at(
         path: &Path,
         owner: Option<(Uid, Gid)>,
         for_child: bool,
-    ) -> Result<OutDir, WriteError> {
+        outside: &Outside,
+    ) -> Result<OutDir, OpenError> {
         let path = std::path::absolute(path).map_err(WriteError::at(path))?;
         let guard = Guard::for_launch(owner);
-        let walked = walk(&path, true, guard).map_err(WriteError::at(&path))?;
+        let walked = walk(&path, true, guard, outside).map_err(|e| e.at(&path))?;
+        outside
+            .check_out(&walked.fd, &walked.path)
+            .map_err(OpenError::Refused)?;
         if let (Some(guard), true) = (guard, for_child) {
             guard
                 .out_dir(&walked.path, &walked.stat)
                 .map_err(WriteError::at(&path))?;
         }
-        OutDir::new(path, walked.fd, owner, walked.created, None)
+        Ok(OutDir::new(
+            walked.path,
+            walked.fd,
+            owner,
+            walked.created,
+            None,
+        )?)
     }
 
     /// A new private directory (mode 0700) under `parent`, removed when the
-    /// returned value is dropped; with `owner`, given to that user.
-    pub fn private(parent: &Path, owner: Option<(Uid, Gid)>) -> Result<OutDir, WriteError> {
+    /// returned value is dropped; with `owner`, given to that user. `parent`
+    /// must be `outside` the release.
+    pub fn private(
+        parent: &Path,
+        owner: Option<(Uid, Gid)>,
+        outside: &Outside,
+    ) -> Result<OutDir, OpenError> {
         let parent = std::path::absolute(parent).map_err(WriteError::at(parent))?;
         let guard = Guard::for_launch(owner);
         let in_parent = |source| WriteError {
@@ -114,7 +144,13 @@ impl OutDir {
             ),
             source,
         };
-        let walked = walk(&parent, false, guard).map_err(in_parent)?;
+        let walked = walk(&parent, false, guard, outside).map_err(|e| match e {
+            Stop::Io(e) => OpenError::Write(in_parent(e)),
+            Stop::Refused(message) => OpenError::Refused(message),
+        })?;
+        outside
+            .check_into(&walked.fd, &walked.path)
+            .map_err(OpenError::Refused)?;
         if let Some(guard) = guard {
             guard
                 .make(&walked.path, &walked.stat, OsStr::new("launch.*"))
@@ -123,14 +159,14 @@ impl OutDir {
         let dir = tempfile::Builder::new()
             .prefix("launch.")
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir_in(&parent)
+            .tempdir_in(&walked.path)
             .map_err(in_parent)?;
         let path = dir.path().to_path_buf();
         let name = path.file_name().expect("a temporary name");
         let flags = OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
         let fd = openat(&walked.fd, name, flags, Mode::empty())
             .map_err(|e| WriteError::at(&path)(e.into()))?;
-        OutDir::new(path, fd, owner, true, Some(dir))
+        Ok(OutDir::new(path, fd, owner, true, Some(dir))?)
     }
 
     /// The out dir opened as `dir`; one that launch `created` is given to
@@ -153,28 +189,60 @@ impl OutDir {
         })
     }
 
-    /// The directory's absolute path.
+    /// The directory's absolute path, as the walk resolved it: what the
+    /// release is told (a path through `/proc/self` or a descriptor would
+    /// mean another directory in the child).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Writes `name` (a plain file name) atomically and returns its path.
-    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, WriteError> {
-        let target = self.path.join(name);
-        check_name(name).map_err(WriteError::at(&target))?;
-        let (temporary, fd) = self
-            .create_temporary(name)
-            .map_err(WriteError::at(&target))?;
-        let written = self.fill(fd, bytes).and_then(|()| {
-            renameat(&self.dir, temporary.as_str(), &self.dir, name).map_err(io::Error::from)
-        });
-        if let Err(e) = written {
+    /// Writes every file (a plain name and its bytes) and returns their
+    /// paths; all or, as far as launch can tell, none. Every file is first
+    /// written to a temporary one and synced, and every name checked (a
+    /// directory there cannot be replaced), before the first is renamed into
+    /// place; a failure until then removes the temporaries and changes
+    /// nothing. The error says which file failed.
+    pub fn write_all(&self, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>, (usize, io::Error)> {
+        // The temporaries not renamed yet, by file.
+        let mut temporaries = Vec::with_capacity(files.len());
+        let written = self.write_each(files, &mut temporaries);
+        for temporary in temporaries.iter().flatten() {
             let _ = unlinkat(&self.dir, temporary.as_str(), UnlinkatFlags::NoRemoveDir);
-            return Err(WriteError::at(&target)(e));
         }
-        // Make the rename itself durable.
+        written?;
+        // Make the renames themselves durable.
         let _ = fsync(&self.dir);
-        Ok(target)
+        Ok(files.iter().map(|(name, _)| self.path.join(name)).collect())
+    }
+
+    /// The steps of [`OutDir::write_all`], leaving in `temporaries` those
+    /// that are still there.
+    fn write_each(
+        &self,
+        files: &[(&str, &[u8])],
+        temporaries: &mut Vec<Option<String>>,
+    ) -> Result<(), (usize, io::Error)> {
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            check_name(name).map_err(|e| (i, e))?;
+            let (temporary, fd) = self.create_temporary(name).map_err(|e| (i, e))?;
+            temporaries.push(Some(temporary));
+            self.fill(fd, bytes).map_err(|e| (i, e))?;
+        }
+        for (i, (name, _)) in files.iter().enumerate() {
+            match fstatat(&self.dir, *name, AtFlags::AT_SYMLINK_NOFOLLOW) {
+                Ok(stat) if stat.st_mode & SFlag::S_IFMT.bits() == SFlag::S_IFDIR.bits() => {
+                    return Err((i, Errno::EISDIR.into()));
+                }
+                Ok(_) | Err(Errno::ENOENT) => {}
+                Err(e) => return Err((i, e.into())),
+            }
+        }
+        for (i, (name, _)) in files.iter().enumerate() {
+            let temporary = temporaries[i].as_deref().expect("made above");
+            renameat(&self.dir, temporary, &self.dir, *name).map_err(|e| (i, e.into()))?;
+            temporaries[i] = None;
+        }
+        Ok(())
     }
 
     /// A new file `.NAME.XXXXXX` in the directory, created exclusively (never
@@ -349,8 +417,14 @@ fn is_symlink(stat: &FileStat) -> bool {
 /// as the kernel would resolve it, but never following a symlink (or
 /// passing through a directory) that the `guard` refuses. With `create`,
 /// missing directories are made as `mkdir -p` would, the last with mode
-/// 0700.
-fn walk(path: &Path, create: bool, guard: Option<Guard>) -> io::Result<Walked> {
+/// 0700. A directory missing a name must be `outside` the release: it is
+/// checked before anything is made in it.
+fn walk(
+    path: &Path,
+    create: bool,
+    guard: Option<Guard>,
+    outside: &Outside,
+) -> Result<Walked, Stop> {
     let flags = OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC;
     let root = open("/", flags, Mode::empty())?;
     let root_stat = fstat(&root)?;
@@ -370,7 +444,11 @@ fn walk(path: &Path, create: bool, guard: Option<Guard>) -> io::Result<Walked> {
         let (dir, dir_stat, dir_path) = dirs.last().expect("/ stays");
         let entry = match fstatat(dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
             Ok(entry) => entry,
-            Err(Errno::ENOENT) if create => {
+            Err(Errno::ENOENT) => {
+                outside.check_into(dir, path).map_err(Stop::Refused)?;
+                if !create {
+                    return Err(Errno::ENOENT.into());
+                }
                 if let Some(guard) = guard {
                     guard.make(dir_path, dir_stat, &name)?;
                 }
@@ -414,7 +492,8 @@ fn walk(path: &Path, create: bool, guard: Option<Guard>) -> io::Result<Walked> {
             return Err(refused(format!(
                 "{} was replaced while launch opened it",
                 dir_path.join(&name).display()
-            )));
+            ))
+            .into());
         }
         let next = dir_path.join(&name);
         dirs.push((fd, stat, next));
@@ -426,6 +505,36 @@ fn walk(path: &Path, create: bool, guard: Option<Guard>) -> io::Result<Walked> {
         path,
         created,
     })
+}
+
+/// Why [`walk`] stopped.
+#[derive(Debug)]
+enum Stop {
+    Io(io::Error),
+    /// The out dir would be in the release (see [`Outside`]).
+    Refused(String),
+}
+
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Stop {
+        Stop::Io(e)
+    }
+}
+
+impl From<Errno> for Stop {
+    fn from(e: Errno) -> Stop {
+        Stop::Io(e.into())
+    }
+}
+
+impl Stop {
+    /// The error for the out dir at `path`.
+    fn at(self, path: &Path) -> OpenError {
+        match self {
+            Stop::Io(e) => OpenError::Write(WriteError::at(path)(e)),
+            Stop::Refused(message) => OpenError::Refused(message),
+        }
+    }
 }
 
 /// A directory [`walk`] opened.
@@ -449,69 +558,128 @@ fn names_of(path: &Path) -> VecDeque<OsString> {
         .collect()
 }
 
-/// Refuses an out dir that is, or resolves to, the release root or a
-/// directory in it, or the directory of a template: launch never writes into
-/// the release, and never beside (or over) a template. Paths are compared
-/// after resolving symlinks; a part that does not exist yet is taken as
-/// written.
-pub fn check_outside<'a>(
-    out: &Path,
-    root: Option<&Path>,
-    templates: impl IntoIterator<Item = &'a Path>,
-) -> Result<(), String> {
-    let resolved = resolve(out);
-    if let Some(root) = root {
-        let release = resolve(root);
-        if resolved.starts_with(&release) {
+/// A directory's identity: the same directory by any path, bind mounts
+/// included.
+type Id = (u64, u64);
+
+fn id(stat: &FileStat) -> Id {
+    // The field types differ between targets.
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+    (u64::from(stat.st_dev), stat.st_ino as u64)
+}
+
+/// What an out dir must not be: in the release (the root, or a directory
+/// with the root, `releases/`, a version directory or a template's
+/// directory in the release among its `..` ancestors), or a template's
+/// directory; launch never writes into the release, and never beside (or
+/// over) a template. Directories are told apart by identity (device and
+/// inode), not by path, so no symlink, bind mount or `/proc` path leads
+/// around it.
+#[derive(Debug, Default)]
+pub struct Outside {
+    /// The release's root as given, for messages.
+    root: Option<PathBuf>,
+    /// The release's directories.
+    release: Vec<Id>,
+    /// Each template's directory, with the template for messages.
+    templates: Vec<(Id, PathBuf)>,
+}
+
+impl Outside {
+    /// The directories of the release at `root` (if any) and of the
+    /// `templates`. One that cannot be opened is left out: nothing can be
+    /// written there either.
+    pub fn new<'a>(root: Option<&Path>, templates: impl IntoIterator<Item = &'a Path>) -> Outside {
+        let stat = |path: &Path| {
+            let flags = OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+            let fd = open(path, flags, Mode::empty()).ok()?;
+            fstat(&fd).ok().map(|stat| (fd, id(&stat)))
+        };
+        let mut release = Vec::new();
+        if let Some(root) = root {
+            let releases = root.join("releases");
+            let versions = fs::read_dir(&releases).into_iter().flatten().flatten();
+            let dirs = [root.to_path_buf(), releases]
+                .into_iter()
+                .chain(versions.map(|entry| entry.path()));
+            release.extend(dirs.filter_map(|dir| stat(&dir)).map(|(_, id)| id));
+        }
+        let mut dirs = Vec::new();
+        for template in templates {
+            let dir = template.parent().unwrap_or(Path::new("."));
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            let Some((fd, dir_id)) = stat(dir) else {
+                continue;
+            };
+            let in_release = release
+                .first()
+                .is_some_and(|root| ancestors(&fd).is_ok_and(|ids| ids.contains(root)));
+            if in_release {
+                release.push(dir_id);
+            }
+            dirs.push((dir_id, template.to_path_buf()));
+        }
+        Outside {
+            root: root.map(Path::to_path_buf),
+            release,
+            templates: dirs,
+        }
+    }
+
+    /// Refuses to make something in `dir` (at `path`) when it is in the
+    /// release.
+    fn check_into(&self, dir: &OwnedFd, path: &Path) -> Result<(), String> {
+        let (Some(root), false) = (&self.root, self.release.is_empty()) else {
+            return Ok(());
+        };
+        let ids =
+            ancestors(dir).map_err(|e| format!("cannot look above {}: {e}", path.display()))?;
+        if ids.iter().any(|id| self.release.contains(id)) {
             return Err(format!(
                 "the out dir {} is in the release at {}, which launch never writes; \
                  give --out-dir (or TMPDIR) a directory outside it",
-                out.display(),
+                path.display(),
                 root.display()
             ));
         }
+        Ok(())
     }
-    for template in templates {
-        let dir = resolve(template.parent().unwrap_or(Path::new(".")));
-        if resolved == dir {
+
+    /// Refuses `dir` (at `path`) as the out dir when it is in the release or
+    /// a template's directory.
+    fn check_out(&self, dir: &OwnedFd, path: &Path) -> Result<(), String> {
+        self.check_into(dir, path)?;
+        let dir_id = id(&fstat(dir).map_err(|e| format!("{}: {e}", path.display()))?);
+        if let Some((_, template)) = self.templates.iter().find(|(id, _)| *id == dir_id) {
             return Err(format!(
                 "the out dir {} is the directory of the template {}, which launch never writes; \
                  give --out-dir a directory of its own",
-                out.display(),
+                path.display(),
                 template.display()
             ));
         }
+        Ok(())
     }
-    Ok(())
 }
 
-/// `path` made absolute with symlinks resolved as far as it exists; the rest
-/// as written (`..` taking back the part before it).
-fn resolve(path: &Path) -> PathBuf {
-    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut existing = path.as_path();
-    let mut rest = Vec::new();
+/// The identities of `dir` and of each directory above it (`..`, as the
+/// kernel goes up, across mounts), up to `/`.
+fn ancestors(dir: &OwnedFd) -> io::Result<Vec<Id>> {
+    let flags = OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+    let mut ids = vec![id(&fstat(dir)?)];
+    let mut up = openat(dir, "..", flags, Mode::empty())?;
     loop {
-        if let Ok(real) = fs::canonicalize(existing) {
-            let mut resolved = real;
-            for part in rest.iter().rev() {
-                match part {
-                    Component::ParentDir => {
-                        resolved.pop();
-                    }
-                    Component::Normal(name) => resolved.push(name),
-                    _ => {}
-                }
-            }
-            return resolved;
+        let up_id = id(&fstat(&up)?);
+        // `/` is its own parent; the bound only guards against a loop.
+        if ids.last() == Some(&up_id) || ids.len() > 4096 {
+            return Ok(ids);
         }
-        match (existing.parent(), existing.components().next_back()) {
-            (Some(parent), Some(last)) => {
-                rest.push(last);
-                existing = parent;
-            }
-            _ => return path,
-        }
+        ids.push(up_id);
+        up = openat(&up, "..", flags, Mode::empty())?;
     }
 }
 
@@ -523,11 +691,11 @@ mod tests {
     #[test]
     fn files_are_private_and_replace_what_was_there() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutDir::at(&dir.path().join("new"), None, true).unwrap();
+        let out = OutDir::at(&dir.path().join("new"), None, true, &Outside::default()).unwrap();
         assert_eq!(fs::metadata(out.path()).unwrap().mode() & 0o777, 0o700);
-        let path = out.write("sys.config", b"[].").unwrap();
+        let path = out.write_all(&[("sys.config", b"[].")]).unwrap().remove(0);
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
-        out.write("sys.config", b"[a].").unwrap();
+        out.write_all(&[("sys.config", b"[a].")]).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"[a].");
         assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
     }
@@ -535,9 +703,9 @@ mod tests {
     #[test]
     fn only_plain_names_are_written() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutDir::at(dir.path(), None, true).unwrap();
+        let out = OutDir::at(dir.path(), None, true, &Outside::default()).unwrap();
         for bad in ["", ".", "..", "a/b", "../x"] {
-            assert!(out.write(bad, b"x").is_err(), "{bad:?}");
+            assert!(out.write_all(&[(bad, b"x")]).is_err(), "{bad:?}");
         }
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
@@ -545,9 +713,9 @@ mod tests {
     #[test]
     fn a_private_directory_is_removed_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutDir::private(dir.path(), None).unwrap();
+        let out = OutDir::private(dir.path(), None, &Outside::default()).unwrap();
         let path = out.path().to_path_buf();
-        out.write("vm.args", b"-x").unwrap();
+        out.write_all(&[("vm.args", b"-x")]).unwrap();
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o700);
         drop(out);
         assert!(!path.exists());
@@ -568,12 +736,20 @@ mod tests {
             ("rel/../b/./../../abs", real.clone()),
             ("abs/new/../made", real.join("made")),
         ] {
-            let walked = walk(&dir.path().join(given), true, None).unwrap();
+            let walked = walk(&dir.path().join(given), true, None, &Outside::default()).unwrap();
             assert_eq!(walked.stat.st_ino, inode(&want), "{given}");
             assert_eq!(walked.path, fs::canonicalize(&want).unwrap(), "{given}");
         }
-        assert!(walk(&dir.path().join("loop"), true, None).is_err());
-        assert!(walk(&dir.path().join("missing"), false, None).is_err());
+        assert!(walk(&dir.path().join("loop"), true, None, &Outside::default()).is_err());
+        assert!(
+            walk(
+                &dir.path().join("missing"),
+                false,
+                None,
+                &Outside::default()
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -581,28 +757,52 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("app");
         fs::create_dir_all(root.join("releases/1")).unwrap();
+        fs::create_dir_all(dir.path().join("etc/sub")).unwrap();
         let template = root.join("releases/1/sys.config");
         let elsewhere = dir.path().join("etc/app.config.src");
+        let outside = Outside::new(Some(&root), [template.as_path(), elsewhere.as_path()]);
+        let refused = |path: &Path| {
+            matches!(
+                OutDir::at(path, None, false, &outside),
+                Err(OpenError::Refused(_))
+            )
+        };
+        std::os::unix::fs::symlink(root.join("releases"), dir.path().join("link")).unwrap();
         for inside in [
             root.clone(),
             root.join("releases/1"),
             root.join("tmp/new"),
             dir.path().join("app/../app/x"),
+            dir.path().join("link/1"),
+            dir.path().join("etc"),
         ] {
-            assert!(
-                check_outside(&inside, Some(&root), []).is_err(),
-                "{inside:?}"
-            );
+            assert!(refused(&inside), "{inside:?}");
         }
-        std::os::unix::fs::symlink(root.join("releases"), dir.path().join("link")).unwrap();
-        assert!(check_outside(&dir.path().join("link/1"), Some(&root), []).is_err());
+        assert!(!root.join("tmp").exists(), "made in the release");
         assert!(
-            check_outside(&dir.path().join("etc"), None, [elsewhere.as_path()]).is_err(),
-            "beside a template"
+            !refused(&dir.path().join("etc/sub")),
+            "below a template's directory"
         );
-        let out = dir.path().join("out");
-        assert!(
-            check_outside(&out, Some(&root), [template.as_path(), elsewhere.as_path()]).is_ok()
+        assert!(!refused(&dir.path().join("out")));
+        let private = OutDir::private(&root, None, &outside);
+        assert!(matches!(private, Err(OpenError::Refused(_))));
+        // A private directory is a directory of its own, also in a template's.
+        assert!(OutDir::private(&dir.path().join("etc"), None, &outside).is_ok());
+    }
+
+    #[test]
+    fn writing_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutDir::at(dir.path(), None, false, &Outside::default()).unwrap();
+        fs::write(dir.path().join("a"), "old").unwrap();
+        fs::create_dir(dir.path().join("b")).unwrap();
+        let (i, _) = out.write_all(&[("a", b"new"), ("b", b"new")]).unwrap_err();
+        assert_eq!(i, 1);
+        assert_eq!(fs::read(dir.path().join("a")).unwrap(), b"old");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "a temporary was left"
         );
     }
 }

@@ -519,3 +519,250 @@ fn a_name_that_cannot_be_written_stops_launch_before_any_file_is_written() {
         assert!(!out_dir.exists(), "{args:?}: the out dir was made");
     }
 }
+
+/// Runs launch with `args` in a new mount namespace where `source` is bound
+/// at `target`; `None` (after saying why the test is skipped) when no mount
+/// namespace can be made here.
+fn with_bind_mount(
+    source: &Path,
+    target: &Path,
+    args: &[&std::ffi::OsStr],
+) -> Option<std::process::Output> {
+    let probe = Command::new("unshare")
+        .args(["-m", "true"])
+        .stderr(Stdio::null())
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        skip("`unshare -m` cannot make a mount namespace (needs root and util-linux)");
+        return None;
+    }
+    let launch = launch();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-m", "sh", "-c"])
+        .arg(r#"mount --make-rprivate / && mount --bind "$1" "$2" || exit 99; shift 2; exec "$@""#)
+        .arg("sh")
+        .arg(source)
+        .arg(target)
+        .arg(launch.get_program())
+        .args(launch.get_args())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DB_PASSWORD", "pw");
+    let out = run(&mut cmd);
+    assert_ne!(code(&out), 99, "the bind mount failed: {}", stderr(&out));
+    Some(out)
+}
+
+/// A bind mount shows the release's directory at another path: the out dir
+/// is told apart by identity, not by path, so the templates (a mix
+/// release's plain `releases/VSN/sys.config` among them) are never written.
+#[test]
+fn an_out_dir_reaching_the_release_through_a_bind_mount_is_refused() {
+    for mix in [false, true] {
+        let (dir, root) = release_copy();
+        let version = root.join("releases/0.1.0");
+        if mix {
+            for name in ["sys.config", "vm.args"] {
+                let src = version.join(format!("{name}.src"));
+                std::fs::rename(&src, version.join(name)).unwrap();
+            }
+        }
+        let before = snapshot(&root);
+        let view = dir.path().join("view");
+        std::fs::create_dir(&view).unwrap();
+        for (source, out_dir) in [
+            (version.clone(), view.clone()),
+            (root.clone(), view.clone()),
+            (root.clone(), view.join("new")),
+            (root.join("releases"), view.join("0.1.0")),
+        ] {
+            for args in [&["render"][..], &["--", "true"][..]] {
+                let mut all: Vec<&std::ffi::OsStr> = vec!["--root".as_ref(), root.as_os_str()];
+                all.extend(["--out-dir".as_ref(), out_dir.as_os_str()]);
+                all.extend(args.iter().map(std::ffi::OsStr::new));
+                let Some(out) = with_bind_mount(&source, &view, &all) else {
+                    return;
+                };
+                let what = format!("mix {mix}, {source:?} at {out_dir:?}, {args:?}");
+                assert_eq!(code(&out), 64, "{what}: {}", stderr(&out));
+                assert!(
+                    stderr(&out).contains("never writes"),
+                    "{what}: {}",
+                    stderr(&out)
+                );
+                assert_eq!(snapshot(&root), before, "{what}: the release was written");
+                assert!(!root.join("new").exists(), "{what}: made in the release");
+            }
+        }
+        // A directory of its own beside the bind mount is fine.
+        let own = dir.path().join("own");
+        let args = [
+            "--root".as_ref(),
+            root.as_os_str(),
+            "--out-dir".as_ref(),
+            own.as_os_str(),
+            "render".as_ref(),
+        ];
+        let out = with_bind_mount(&version, &view, &args).unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(own.join("sys.config").exists());
+    }
+}
+
+/// A path through `/proc/self` means another directory in the child (relx's
+/// script changes to the release root): the child and the messages get the
+/// directory launch resolved.
+#[test]
+fn the_child_is_told_the_resolved_out_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let want = std::fs::canonicalize(dir.path()).unwrap().join("priv");
+    let out = run(launch()
+        .current_dir(dir.path())
+        .arg("--root")
+        .arg(example())
+        .args(["--out-dir", "/proc/self/cwd/priv", "--", "sh", "-c"])
+        .arg("cd /; echo $RELX_CONFIG_PATH; echo $VMARGS_PATH; echo $RELEASE_TMP; cat $VMARGS_PATH >/dev/null")
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            want.join("sys.config").to_str().unwrap(),
+            want.join("vm.args").to_str().unwrap(),
+            want.to_str().unwrap()
+        ]
+    );
+    let out = run(launch()
+        .current_dir(dir.path())
+        .arg("--root")
+        .arg(example())
+        .args(["--out-dir", "/proc/self/cwd/other", "render"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let other = want.with_file_name("other").join("sys.config");
+    assert!(
+        stderr(&out).contains(other.to_str().unwrap()),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// One file that cannot be written (a directory where vm.args goes) leaves
+/// every other as it was: all are written, or none.
+#[test]
+fn rendered_files_are_written_all_or_none() {
+    for args in [&["render"][..], &["--", "true"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir_all(out_dir.join("vm.args")).unwrap();
+        std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::write(out_dir.join("sys.config"), "old").unwrap();
+        let out = run(launch()
+            .arg("--root")
+            .arg(example())
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .args(args)
+            .env("DB_PASSWORD", "pw"));
+        assert_eq!(code(&out), 73, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("vm.args"), "{}", stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(out_dir.join("sys.config")).unwrap(),
+            "old"
+        );
+        assert_eq!(file_names(&out_dir), ["sys.config", "vm.args"], "{args:?}");
+    }
+}
+
+/// Past the file size limit a write fails: launch says so and exits (73 for
+/// a file, its temporary removed; 74 for standard output), never killed by
+/// SIGXFSZ.
+#[test]
+fn a_write_past_the_file_size_limit_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.config");
+    let entries: Vec<String> = (0..3000)
+        .map(|i| format!("{{k{i}, <<\"${{V{i}:-value}}\">>}}"))
+        .collect();
+    std::fs::write(&big, format!("[{{app, [{}]}}].\n", entries.join(",\n"))).unwrap();
+    assert!(std::fs::metadata(&big).unwrap().len() > 64 * 1024);
+    let limited = |args: &[&str], stdout: Stdio| {
+        let launch = launch();
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", r#"ulimit -S -f 4 && exec "$@""#, "sh"])
+            .arg(launch.get_program())
+            .args(launch.get_args())
+            .arg("--sys-config")
+            .arg(&big)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdout(stdout);
+        run(&mut cmd)
+    };
+    let out_dir = dir.path().join("out");
+    let out = limited(
+        &["--out-dir", out_dir.to_str().unwrap(), "render"],
+        Stdio::null(),
+    );
+    assert_eq!(out.status.code(), Some(73), "{}", stderr(&out));
+    assert!(stderr(&out).contains("too large"), "{}", stderr(&out));
+    assert_eq!(
+        file_names(&out_dir),
+        Vec::<String>::new(),
+        "a temporary was left"
+    );
+    for args in [&["render", "--stdout"][..], &["vars"][..]] {
+        let file = std::fs::File::create(dir.path().join("stdout")).unwrap();
+        let out = limited(args, file.into());
+        assert_eq!(out.status.code(), Some(74), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// The release cannot open a file whose path is PATH_MAX bytes or longer:
+/// such an out dir is refused, as given (before anything is made) and as
+/// resolved through symlinks.
+#[test]
+fn an_out_dir_too_long_for_the_release_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "d".repeat(200);
+    let long: PathBuf = std::iter::repeat_n(name.as_str(), 30).collect();
+    let given = dir.path().join("a").join(&long);
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(&given)
+        .args(["--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert!(stderr(&out).contains("too long"), "{}", stderr(&out));
+    assert!(!dir.path().join("a").exists(), "made before refusing");
+    // Two short symlinks that lead 30 levels down, made one level at a time
+    // through descriptors (no path to them is short enough).
+    use nix::fcntl::{OFlag, open, openat};
+    use nix::sys::stat::{Mode, mkdirat};
+    let half: String = std::iter::repeat_n(format!("{name}/"), 15).collect();
+    let flags = OFlag::O_DIRECTORY | OFlag::O_RDONLY;
+    let mut level = open(dir.path(), flags, Mode::empty()).unwrap();
+    nix::unistd::symlinkat(half.as_str(), &level, "l1").unwrap();
+    for i in 1..=30 {
+        mkdirat(&level, name.as_str(), Mode::from_bits_truncate(0o755)).unwrap();
+        level = openat(&level, name.as_str(), flags, Mode::empty()).unwrap();
+        if i == 15 {
+            nix::unistd::symlinkat(half.as_str(), &level, "l2").unwrap();
+        }
+    }
+    let out = run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(dir.path().join("l1/l2"))
+        .args(["--", "true"])
+        .env("DB_PASSWORD", "pw"));
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert!(stderr(&out).contains("too long"), "{}", stderr(&out));
+}

@@ -260,11 +260,15 @@ pub fn take_signals() -> nix::Result<Signals> {
 
 impl Signals {
     /// Gives the signals back: the mask and dispositions launch started
-    /// with, for the modes that run no command.
+    /// with, for the modes that run no command. SIGXFSZ alone is ignored: a
+    /// write past the file size limit then fails (a file exit 73, and its
+    /// temporary removed; standard output exit 74) instead of killing
+    /// launch.
     pub fn release(self) {
         for (signal, action) in &self.dispositions {
             let _ = sys::sigaction(*signal, action);
         }
+        let _ = sys::ignore(Signal::SIGXFSZ);
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.mask), None);
     }
 
