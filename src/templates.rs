@@ -395,11 +395,15 @@ impl<'b> Walk<'b> {
     ) -> Result<Vec<(Range<usize>, String)>, Vec<Problem>> {
         let mut includes = Vec::new();
         let mut problems = Vec::new();
-        let mut locator = Locator::new(&sys_config.src);
+        // Made only for a name built from values: it reads the whole file.
+        let mut locator = None;
         for top in outcome.top_strings() {
-            let named_at = top
-                .from_values
-                .then(|| format!("{}:{}", sys_config.display(), locator.locate(top.at)));
+            let named_at = top.from_values.then(|| {
+                let at = locator
+                    .get_or_insert_with(|| Locator::new(&sys_config.src))
+                    .locate(top.at);
+                format!("{}:{at}", sys_config.display())
+            });
             match self.include(top, named_at) {
                 Ok(Some(out_name)) => {
                     if let Some(span) = &top.rendered {
