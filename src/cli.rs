@@ -331,7 +331,9 @@ impl Cli {
         if let (Some(name), Some(Mode::Run(command))) = (odd_name, &mut cli.mode) {
             command[0] = name;
         }
-        exec_alone(&cli.supervise, &matches)?;
+        if cli.command_to_run().is_some() {
+            exec_alone(&cli.supervise, &matches)?;
+        }
         let a = &cli.templates;
         if a.quiet && a.verbose {
             return Err(usage_error(
@@ -381,8 +383,10 @@ impl Cli {
 }
 
 /// Refuses `--exec` with an option that needs launch to stay, which it
-/// would drop without a word. What counts is the value: `LAUNCH_EXEC=0` or
-/// `LAUNCH_GROUP=off` turn an option off, and an off option is no conflict.
+/// would drop without a word. What counts is the value: `LAUNCH_EXEC=0`,
+/// `LAUNCH_GROUP=off` or a stop delay of 0s turn an option off, and an off
+/// option is no conflict. The main job's only: the other modes read none
+/// of these variables.
 fn exec_alone(s: &SuperviseArgs, matches: &ArgMatches) -> Result<(), clap::Error> {
     if !s.exec {
         return Ok(());
@@ -391,7 +395,7 @@ fn exec_alone(s: &SuperviseArgs, matches: &ArgMatches) -> Result<(), clap::Error
         ("group", s.group),
         ("rewrite", !s.rewrite.is_empty()),
         ("grace_period", s.grace_period.is_some()),
-        ("stop_delay", s.stop_delay.is_some()),
+        ("stop_delay", s.stop_delay.is_some_and(|d| !d.is_zero())),
         ("pre_stop", s.pre_stop.is_some()),
     ];
     let Some((id, _)) = needs_launch.into_iter().find(|(_, on)| *on) else {

@@ -460,10 +460,17 @@ fn options_that_would_be_dropped_or_contradict_each_other_are_refused() {
     for env in [
         [("LAUNCH_EXEC", "0"), ("LAUNCH_STOP_DELAY", "1s")],
         [("LAUNCH_EXEC", "1"), ("LAUNCH_GROUP", "off")],
+        [("LAUNCH_EXEC", "1"), ("LAUNCH_STOP_DELAY", "0s")],
     ] {
         let out = run(launch().args(["-q", "--", "true"]).envs(env));
         assert_eq!(code(&out), 0, "{env:?}: {}", stderr(&out));
     }
+    // The other modes read none of the main job's variables.
+    let out = run(launch()
+        .args(["check", "-q", "--sys-config", sys])
+        .envs([("LAUNCH_EXEC", "1"), ("LAUNCH_GROUP", "1")])
+        .env("DB_PASSWORD", "x"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
 /// The kernel runs any file name; clap reads only UTF-8. A COMMAND whose

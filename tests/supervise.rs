@@ -1863,8 +1863,9 @@ fn the_child_and_the_hook_get_the_users_groups_and_home() {
         // A group given: that group alone, as docker run -u and runc have it.
         (format!("{user}:1"), "1".to_owned(), home),
         (format!("{user}:{extra}"), extra.clone(), home),
-        // Not in passwd: its own group alone, and HOME as it was.
-        ("54321".to_owned(), "54321".to_owned(), "/inherited"),
+        // Not in passwd: group 0 alone, as docker run -u gives it, and
+        // HOME as it was.
+        ("54321".to_owned(), "0".to_owned(), "/inherited"),
     ] {
         let dir = shared_dir();
         let ready = dir.path().join("ready");

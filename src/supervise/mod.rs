@@ -142,7 +142,9 @@ pub fn parse_user(spec: &str) -> Result<User, String> {
                 .map(|g| g.gid)
                 .ok_or_else(|| format!("--user: no group named `{g}`"))?,
         },
-        None => own_gid.unwrap_or(Gid::from_raw(uid.as_raw())),
+        // An id not in passwd gets group 0, as docker run -u and runc give
+        // it (images made for any uid share their files with group 0).
+        None => own_gid.unwrap_or(Gid::from_raw(0)),
     };
     let groups = match (&found, group) {
         // Computed now: between fork and exec nothing may read /etc/group.
