@@ -505,7 +505,13 @@ impl<'e> Resolver<'e> {
         let checked = if ty.is_text() {
             Ok(Checked::AsIs)
         } else {
-            ty.check(p.name, &logical(pieces.as_slice(), decode))
+            // Only a default gives several pieces: say it is the default's
+            // fault, not the variable's, which may be unset.
+            let whose = match &pieces {
+                Pieces::One(_) => Cow::Borrowed(p.name),
+                Pieces::Many(_) => Cow::Owned(format!("the default of {}", p.name)),
+            };
+            ty.check(&whose, &logical(pieces.as_slice(), decode))
         };
         let checked = match checked {
             Ok(checked) => checked,

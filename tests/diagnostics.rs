@@ -485,4 +485,21 @@ fn a_default_that_does_not_fit_its_type_is_reported_whatever_the_environment() {
         .arg(&sys));
     assert_eq!(code(&out), 78);
     assert!(stderr(&out).starts_with(&want), "{}", stderr(&out));
+    // A default with a placeholder of its own is checked when it is used,
+    // and named as the default, not as its variable, which is unset.
+    let nested = write(
+        dir.path(),
+        "nested.config",
+        "[{m, \"${M:port:-${MM}}\"}].\n",
+    );
+    let out = run(launch()
+        .args(["check", "--sys-config"])
+        .arg(&nested)
+        .env("MM", ""));
+    assert_eq!(code(&out), 78);
+    assert!(
+        stderr(&out).contains(":1:7: the default of M is empty, but type port needs a value"),
+        "{}",
+        stderr(&out)
+    );
 }
