@@ -1,4 +1,4 @@
-//! The command line of SPEC §1, §6 and §7 as a user drives it.
+//! The command line, as the README describes it and a user drives it.
 
 mod common;
 
@@ -88,7 +88,7 @@ fn render_writes_each_template_under_its_own_name() {
 
 #[test]
 fn flag_variables_take_the_values_images_set() {
-    // SPEC §5 writes LAUNCH_EXEC=1; images also write true, yes or on, and
+    // The README writes LAUNCH_EXEC=1; images also write true, yes or on, and
     // an empty variable is one that is not set.
     for (var, value) in [
         ("LAUNCH_GROUP", "1"),

@@ -1,4 +1,4 @@
-//! Finding the release (SPEC §1): from the command as the shell runs it,
+//! Finding the release (README, Releases): from the command as the shell runs it,
 //! and failing closed wherever a release is there but cannot be told.
 
 mod common;

@@ -1,4 +1,4 @@
-//! A real `erl` reads what launch writes: every context and type of SPEC §3,
+//! A real `erl` reads what launch writes: every context and type the README lists,
 //! checked with `file:consult` against the term each case must become.
 
 mod common;
