@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Time to render a 200 KB sys.config holding 3,000 placeholders: launch against
 # envsubst (Debian's gettext-base) on the same file and environment, whole
-# processes, interleaved runs. Prints medians and ratios (envsubst = 1.00x).
+# processes, interleaved runs. Prints medians and ratios (envsubst = 1.00x,
+# writing to /dev/null; "envsubst > file in tmpfs" is what producing the same
+# file in tmpfs costs it, to set beside launch's render into tmpfs).
 # Two references: `cat` of the same file, and bench/floor.rs built the way
 # launch is (static, optimised), which reads the file, copies it into a second
 # buffer and writes that: the floor of any renderer that must hold its whole
@@ -49,6 +51,7 @@ python3 bench/timing.py "$runs" \
   "launch render --out-dir tmpfs"="{\"argv\": [\"$launch\", \"render\", \"-q\", \"--sys-config\", \"$work/sys.config\", \"--out-dir\", \"$shm\"], \"env\": $env_json}" \
   "floor (bench/floor.rs)"="{\"argv\": [\"$work/floor\", \"$work/sys.config\"]}" \
   "cat"="{\"argv\": [\"$(command -v cat)\", \"$work/sys.config\"]}" \
+  "envsubst > file in tmpfs"="{\"argv\": [\"$(command -v envsubst)\"], \"stdin\": \"$work/sys.config\", \"stdout\": \"$shm/envsubst.out\", \"env\": $env_json}" \
   "envsubst"="{\"argv\": [\"$(command -v envsubst)\"], \"stdin\": \"$work/sys.config\", \"env\": $env_json}"
 
 # check and vars against render on one line of 100,000 placeholders.
