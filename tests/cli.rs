@@ -561,6 +561,8 @@ fn a_variable_set_twice_reaches_erl_as_launch_rendered_it() {
         let mut cmd = std::process::Command::new(&dupenv);
         cmd.arg(format!("PATH={}", std::env::var("PATH").unwrap()))
             .arg(format!("HOME={}", dir.path().display()))
+            // With --exec the private dir stays: it goes with the test's.
+            .arg(format!("TMPDIR={}", dir.path().display()))
             .args(["DUP=first", "DUP=second", "--"])
             .arg(launch_bin())
             .args(args)
