@@ -8,13 +8,25 @@ mod common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 
 fn example() -> PathBuf {
     project().join("fixtures/example")
+}
+
+/// launch on the example release with `--out-dir OUT_DIR` and then `args`
+/// (`render`, or `-- COMMAND`), its one required variable set.
+fn main_job_into(out_dir: &Path, args: &[&str]) -> Output {
+    run(launch()
+        .arg("--root")
+        .arg(example())
+        .arg("--out-dir")
+        .arg(out_dir)
+        .args(args)
+        .env("DB_PASSWORD", "pw"))
 }
 
 /// A copy of the example release in a new directory, so a test may try to
@@ -219,13 +231,7 @@ fn user_gets_the_files_never_a_shared_directory() {
     let shared = tempfile::tempdir().unwrap();
     std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
     let before = std::fs::metadata(shared.path()).unwrap();
-    let out = run(launch()
-        .arg("--root")
-        .arg(example())
-        .arg("--out-dir")
-        .arg(shared.path())
-        .args(["--user", "nobody", "--", "true"])
-        .env("DB_PASSWORD", "pw"));
+    let out = main_job_into(shared.path(), &["--user", "nobody", "--", "true"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let after = std::fs::metadata(shared.path()).unwrap();
     assert_eq!(
@@ -237,13 +243,7 @@ fn user_gets_the_files_never_a_shared_directory() {
     assert_eq!((file.uid(), file.mode() & 0o777), (65534, 0o600));
     // A directory launch creates is the user's.
     let made = shared.path().join("made");
-    let out = run(launch()
-        .arg("--root")
-        .arg(example())
-        .arg("--out-dir")
-        .arg(&made)
-        .args(["--user", "nobody", "--", "true"])
-        .env("DB_PASSWORD", "pw"));
+    let out = main_job_into(&made, &["--user", "nobody", "--", "true"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(std::fs::metadata(&made).unwrap().uid(), 65534);
 }
@@ -326,13 +326,7 @@ fn a_directory_the_user_controls_on_the_out_dir_path_is_refused() {
         std::os::unix::fs::lchown(own.join(link), Some(65534), Some(65534)).unwrap();
     }
     for out_dir in [own.join("out"), own.join("sub/out"), own.join("real")] {
-        let out = run(launch()
-            .arg("--root")
-            .arg(example())
-            .arg("--out-dir")
-            .arg(&out_dir)
-            .args(["--user", "nobody", "--", "true"])
-            .env("DB_PASSWORD", "pw"));
+        let out = main_job_into(&out_dir, &["--user", "nobody", "--", "true"]);
         assert_eq!(code(&out), 73, "{out_dir:?}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(&own.display().to_string()),
@@ -345,13 +339,7 @@ fn a_directory_the_user_controls_on_the_out_dir_path_is_refused() {
     }
     assert!(!own.join("real").exists());
     // The user's directory may be the out dir itself.
-    let out = run(launch()
-        .arg("--root")
-        .arg(example())
-        .arg("--out-dir")
-        .arg(&own)
-        .args(["--user", "nobody", "--", "true"])
-        .env("DB_PASSWORD", "pw"));
+    let out = main_job_into(&own, &["--user", "nobody", "--", "true"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         std::fs::metadata(own.join("sys.config")).unwrap().uid(),
@@ -403,13 +391,7 @@ fn as_root_an_out_dir_other_users_can_write_into_is_refused() {
         shared.clone(),
         foreign.clone(),
     ] {
-        let out = run(launch()
-            .arg("--root")
-            .arg(example())
-            .arg("--out-dir")
-            .arg(&out_dir)
-            .args(["--", "true"])
-            .env("DB_PASSWORD", "pw"));
+        let out = main_job_into(&out_dir, &["--", "true"]);
         assert_eq!(code(&out), 73, "{out_dir:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("other than root"), "{}", stderr(&out));
     }
@@ -432,24 +414,12 @@ fn as_root_an_out_dir_other_users_can_write_into_is_refused() {
         );
     }
     for out_dir in [&group, &shared, &foreign] {
-        let out = run(launch()
-            .arg("--root")
-            .arg(example())
-            .arg("--out-dir")
-            .arg(out_dir)
-            .arg("render")
-            .env("DB_PASSWORD", "pw"));
+        let out = main_job_into(out_dir, &["render"]);
         assert_eq!(code(&out), 0, "{out_dir:?}: {}", stderr(&out));
         let sys = std::fs::metadata(out_dir.join("sys.config")).unwrap();
         assert_eq!((sys.uid(), sys.mode() & 0o777), (0, 0o600));
     }
-    let out = run(launch()
-        .arg("--root")
-        .arg(example())
-        .arg("--out-dir")
-        .arg(&private)
-        .arg("render")
-        .env("DB_PASSWORD", "pw"));
+    let out = main_job_into(&private, &["render"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // Not as root: the user writes where it may.
     let out = run(Command::new("setpriv")
@@ -485,13 +455,7 @@ fn an_out_dir_for_a_release_that_is_not_utf8_is_refused_before_writing() {
     assert_eq!(code(&out), 64, "{}", stderr(&out));
     assert!(stderr(&out).contains("TMPDIR"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&odd).unwrap().count(), 0);
-    let out = run(launch()
-        .arg("--root")
-        .arg(example())
-        .arg("--out-dir")
-        .arg(odd.join("new"))
-        .args(["--", "true"])
-        .env("DB_PASSWORD", "pw"));
+    let out = main_job_into(&odd.join("new"), &["--", "true"]);
     assert_eq!(code(&out), 64, "{}", stderr(&out));
     assert!(stderr(&out).contains("--out-dir"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&odd).unwrap().count(), 0);
@@ -660,13 +624,7 @@ fn rendered_files_are_written_all_or_none() {
         std::fs::create_dir_all(out_dir.join("vm.args")).unwrap();
         std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::fs::write(out_dir.join("sys.config"), "old").unwrap();
-        let out = run(launch()
-            .arg("--root")
-            .arg(example())
-            .arg("--out-dir")
-            .arg(&out_dir)
-            .args(args)
-            .env("DB_PASSWORD", "pw"));
+        let out = main_job_into(&out_dir, args);
         assert_eq!(code(&out), 73, "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("vm.args"), "{}", stderr(&out));
         assert_eq!(
@@ -731,13 +689,7 @@ fn an_out_dir_too_long_for_the_release_is_refused() {
     let name = "d".repeat(200);
     let long: PathBuf = std::iter::repeat_n(name.as_str(), 30).collect();
     let given = dir.path().join("a").join(&long);
-    let out = run(launch()
-        .arg("--root")
-        .arg(example())
-        .arg("--out-dir")
-        .arg(&given)
-        .args(["--", "true"])
-        .env("DB_PASSWORD", "pw"));
+    let out = main_job_into(&given, &["--", "true"]);
     assert_eq!(code(&out), 64, "{}", stderr(&out));
     assert!(stderr(&out).contains("too long"), "{}", stderr(&out));
     assert!(!dir.path().join("a").exists(), "made before refusing");
