@@ -401,12 +401,12 @@ fn exec_alone(s: &SuperviseArgs, matches: &ArgMatches) -> Result<(), clap::Error
     let Some((id, _)) = needs_launch.into_iter().find(|(_, on)| *on) else {
         return Ok(());
     };
+    let command = Cli::command();
     let named = |id: &str| {
         let flag = format!("--{}", id.replace('_', "-"));
-        let variable = Cli::command()
-            .get_arguments()
-            .find(|a| a.get_id() == id)
-            .and_then(|a| a.get_env().map(|v| v.to_string_lossy().into_owned()));
+        let variable = variables(&command)
+            .find(|(a, _)| a.get_id() == id)
+            .map(|(_, v)| v);
         match (matches.value_source(id), variable) {
             (Some(ValueSource::EnvVariable), Some(v)) => format!("'{flag}' (from {v})"),
             _ => format!("'{flag}'"),
@@ -424,16 +424,7 @@ fn exec_alone(s: &SuperviseArgs, matches: &ArgMatches) -> Result<(), clap::Error
 fn from_variable(mut e: clap::Error, args: &[OsString], env: &Env) -> clap::Error {
     use clap::error::{ContextKind, ContextValue};
     let command = Cli::command();
-    let variables = || {
-        command
-            .get_arguments()
-            .chain(
-                command
-                    .get_subcommands()
-                    .flat_map(clap::Command::get_arguments),
-            )
-            .filter_map(|a| Some((a, a.get_env()?.to_str()?)))
-    };
+    let variables = || variables(&command);
     if e.kind() == ErrorKind::InvalidUtf8 {
         // clap says only that some argument is not UTF-8.
         let tips: Vec<_> = variables()
@@ -474,6 +465,19 @@ fn from_variable(mut e: clap::Error, args: &[OsString], env: &Env) -> clap::Erro
         e.insert(ContextKind::Suggested, ContextValue::StyledStrs(tips));
     }
     e
+}
+
+/// Every option of launch and of its subcommands that has a variable, with
+/// the variable's name.
+fn variables(command: &clap::Command) -> impl Iterator<Item = (&clap::Arg, &str)> {
+    command
+        .get_arguments()
+        .chain(
+            command
+                .get_subcommands()
+                .flat_map(clap::Command::get_arguments),
+        )
+        .filter_map(|a| Some((a, a.get_env()?.to_str()?)))
 }
 
 /// A usage error in clap's shape, for the rules clap does not check itself.
