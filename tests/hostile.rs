@@ -205,7 +205,7 @@ fn ten_thousand_environment_variables() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("sys.config");
     std::fs::write(&src, "[{a, \"${V9999}\"}, {b, \"${V0}\"}].").unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_launch"));
+    let mut cmd = Command::new(launch_bin());
     cmd.env_clear();
     for i in 0..10_000 {
         cmd.env(format!("V{i}"), format!("value {i}"));

@@ -278,7 +278,7 @@ fn a_symlink_swapped_in_by_the_user_never_hands_over_a_root_file() {
         } else {
             let mut c = Command::new("unshare");
             c.args(["--pid", "--fork", "--mount-proc"])
-                .arg(env!("CARGO_BIN_EXE_launch"));
+                .arg(launch_bin());
             c
         };
         let out = cmd

@@ -210,7 +210,7 @@ fn a_rebar3_release_runs_under_launch_from_a_read_only_directory() {
     let out = run(rebar3_env(
         Command::new("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-            .env("LAUNCH", env!("CARGO_BIN_EXE_launch"))
+            .env("LAUNCH", launch_bin())
             .env("REPORT_FILE", &report_file)
             .env("REPORT_AND_STOP", "1")
             .env("NODE_NAME", format!("reporter_ro_{}", std::process::id()))
@@ -351,7 +351,7 @@ fn a_full_out_dir_exits_73_and_keeps_the_file_that_was_there() {
     );
     let out = run(Command::new("unshare")
         .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-        .env("LAUNCH", env!("CARGO_BIN_EXE_launch")));
+        .env("LAUNCH", launch_bin()));
     assert_eq!(code(&out), 73);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
