@@ -5,10 +5,14 @@
 //! orphans reaped, process groups, the child's signal state, signals at
 //! start, TTYs; and launch's own: grace period, stop delay, pre-stop, --wait.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::launch_bin;
 
 /// Where launch runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,15 +46,11 @@ fn modes() -> Vec<As> {
 /// `launch ARGS` as `mode`, with an empty environment but PATH.
 fn launch_as(mode: As, args: &[&str]) -> Command {
     let mut cmd = match mode {
-        As::Plain => Command::new(env!("CARGO_BIN_EXE_launch")),
+        As::Plain => Command::new(launch_bin()),
         As::Pid1 => {
             let mut c = Command::new("unshare");
-            c.args([
-                "--pid",
-                "--fork",
-                "--mount-proc",
-                env!("CARGO_BIN_EXE_launch"),
-            ]);
+            c.args(["--pid", "--fork", "--mount-proc"])
+                .arg(launch_bin());
             c
         }
     };
@@ -531,7 +531,7 @@ fn ctrl_c_on_a_terminal_reaches_the_child() {
     let ready = dir.path().join("ready");
     let inner = format!(
         "{} -- bash -c 'trap \"echo got-INT; exit 5\" INT; touch {}; sleep 30'",
-        env!("CARGO_BIN_EXE_launch"),
+        launch_bin().display(),
         ready.display()
     );
     let mut session = Command::new("script")
@@ -1429,6 +1429,43 @@ fn a_setsid_daemon_gets_sigterm_when_the_stop_signal_is_forwarded() {
 }
 
 #[test]
+fn the_childs_own_process_group_is_left_to_it_while_it_runs() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("worker");
+        let _left = KillLeft(out.clone());
+        // The child's trap takes its time, then stops its worker its own
+        // way: the worker, in the child's group, must not have had a
+        // SIGTERM from launch meanwhile.
+        let script = r#"
+( trap 'echo term >> "$OUT"; exit 0' TERM
+  trap 'echo usr1 >> "$OUT"; exit 0' USR1
+  echo up > "$OUT.ready"
+  while :; do sleep 0.05 & wait $!; done ) &
+W=$!
+trap 'sleep 0.3; kill -USR1 $W; wait $W; echo "trap $(date +%s)" >> "$OUT"; exit 0' TERM
+while :; do sleep 0.05 & wait $!; done"#;
+        let mut child = launch_as(mode, &["-v", "--", "bash", "-c", script])
+            .env("OUT", &out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let ready = PathBuf::from(format!("{}.ready", out.display()));
+        eventually(Duration::from_secs(5), "the worker", || ready.exists());
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(0), "{mode:?}: {err}");
+        let text = read(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{mode:?}: {text}");
+        assert_eq!(lines[0], "usr1", "{mode:?}: {err}");
+        // What the trap ran (date) ran to its end.
+        assert!(lines[1].len() > "trap ".len(), "{mode:?}: {text}");
+    }
+}
+
+#[test]
 fn a_daemon_that_ignores_sigterm_is_killed_when_the_grace_period_ends() {
     for mode in modes() {
         let dir = tempfile::tempdir().unwrap();
@@ -1938,7 +1975,7 @@ fn launch_as_nobody(args: &[&str]) -> Option<std::process::Output> {
     }
     let out = Command::new("setpriv")
         .args(["--reuid", "nobody", "--regid", "nogroup", "--init-groups"])
-        .arg(env!("CARGO_BIN_EXE_launch"))
+        .arg(launch_bin())
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -570,7 +570,7 @@ impl<'a> Life<'a> {
             kill_at: None,
             grace_ends: None,
             ended: None,
-            others: Others::new(child, opts.group, opts.log),
+            others: Others::new(child, opts.log),
         }
     }
 
