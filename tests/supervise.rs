@@ -312,10 +312,12 @@ fn group_forwarding_reaches_a_grandchild_the_child_shields() {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("grandchild");
             // The child catches HUP and does nothing with it (a handler, not
-            // SIG_IGN, which the grandchild would inherit). HUP, not a stop
-            // signal: those reach every process whatever --group says.
+            // SIG_IGN, which the grandchild would inherit), and passes
+            // SIGTERM on itself. HUP, not a stop signal, which starts the
+            // stop of the whole container.
             let script = r#"
-trap 'true' HUP TERM
+trap 'true' HUP
+trap 'kill -TERM $pid' TERM
 bash -c 'trap "echo HUP >> \"$OUT\"; exit 0" HUP; echo ready > "$OUT.ready"; while :; do sleep 0.05 & wait $!; done' &
 pid=$!
 while kill -0 $pid 2>/dev/null; do sleep 0.05; done
@@ -1083,6 +1085,46 @@ fn a_stop_signal_rewritten_to_nothing_starts_no_stop() {
 }
 
 #[test]
+fn another_stop_signal_during_the_delay_forwards_both() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("got");
+        // perl, as bash may pass over a SIGINT while it waits.
+        let script = r#"
+my $n = 0;
+sub note { open my $f, ">>", $ENV{GOT}; print $f "$_[0]\n"; close $f; exit 0 if ++$n == 2 }
+$SIG{TERM} = sub { note("TERM") };
+$SIG{INT} = sub { note("INT") };
+open my $f, ">", "$ENV{GOT}.ready"; close $f;
+sleep 1 while 1;
+"#;
+        let mut child = launch_as(
+            mode,
+            &["-v", "--stop-delay", "60s", "--", "perl", "-e", script],
+        )
+        .env("GOT", &got)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let lines = StderrLines::of(&mut child);
+        let ready = PathBuf::from(format!("{}.ready", got.display()));
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        let pid = launch_pid(&child, mode);
+        kill(pid, 15);
+        lines.wait_for("before stopping", Duration::from_secs(5));
+        // SIGINT cuts the delay short: the SIGTERM the delay was for is
+        // forwarded, then the SIGINT. (Pending together, the kernel hands
+        // the child SIGINT first.)
+        kill(pid, 2);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        let mut got: Vec<String> = read(&got).lines().map(str::to_owned).collect();
+        got.sort();
+        assert_eq!(got, ["INT", "TERM"], "{mode:?}");
+    }
+}
+
+#[test]
 fn a_stop_signal_after_the_stop_was_forwarded_is_forwarded_at_once() {
     for mode in modes() {
         let dir = tempfile::tempdir().unwrap();
@@ -1124,7 +1166,7 @@ fn a_pre_stop_hook_still_running_when_the_child_exits_is_stopped_too() {
     let ready = dir.path().join("ready");
     let hook_pid = dir.path().join("hook");
     // The child exits 7 as soon as the hook has started; the hook would
-    // sleep a minute.
+    // sleep a minute, and says goodbye on SIGTERM.
     let script = r#"trap '' TERM
 touch "$READY"
 while [ ! -s "$HOOK" ]; do sleep 0.05; done
@@ -1133,7 +1175,7 @@ exit 7"#;
         As::Plain,
         &[
             "--pre-stop",
-            r#"echo $$ > "$HOOK.tmp"; mv "$HOOK.tmp" "$HOOK"; sleep 60"#,
+            r#"trap 'echo bye > "$HOOK.bye"; exit 0' TERM; echo $$ > "$HOOK.tmp"; mv "$HOOK.tmp" "$HOOK"; sleep 60 & wait $!"#,
             "--",
             "bash",
             "-c",
@@ -1161,6 +1203,8 @@ exit 7"#;
         matches!(state, None | Some("Z")),
         "the hook {hook} is still running: {stat}"
     );
+    let bye = PathBuf::from(format!("{}.bye", hook_pid.display()));
+    assert_eq!(read(&bye), "bye\n", "SIGTERM first, not SIGKILL");
 }
 
 #[test]
@@ -1462,6 +1506,73 @@ while :; do sleep 0.05 & wait $!; done"#;
         assert_eq!(lines[0], "usr1", "{mode:?}: {err}");
         // What the trap ran (date) ran to its end.
         assert!(lines[1].len() > "trap ".len(), "{mode:?}: {text}");
+    }
+}
+
+#[test]
+fn with_group_a_child_that_moved_to_another_group_still_gets_the_signal() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        // The child starts a process in a group of its own, then joins that
+        // group: the group it started in is empty.
+        let script = r#"
+$SIG{TERM} = sub { exit 7 };
+my $b = fork;
+if (!$b) { setpgrp(0, 0); exec "sleep", "30" }
+select(undef, undef, undef, 0.1);
+setpgrp(0, $b) or die "setpgrp: $!";
+open my $f, ">", $ENV{READY}; close $f;
+sleep 1 while 1;
+"#;
+        let mut child = launch_as(
+            mode,
+            &[
+                "--group",
+                "--grace-period",
+                "5s",
+                "--",
+                "perl",
+                "-e",
+                script,
+            ],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(7), "{mode:?}: {err}");
+    }
+}
+
+#[test]
+fn a_process_that_appears_while_leftovers_are_stopped_gets_sigterm_too() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("copy");
+        let _left = KillLeft(out.clone());
+        // A leftover that answers SIGTERM by starting a copy of itself and
+        // exiting: the copy was not there when launch sent SIGTERM.
+        let copy = r#"( trap 'echo bye >> "$OUT"; exit 0' TERM; while :; do sleep 0.05 & wait $!; done ) & exit 0"#;
+        let script = format!(
+            "( trap '{}' TERM; touch \"$OUT.up\"; while :; do sleep 0.05 & wait $!; done ) &\n\
+             while [ ! -e \"$OUT.up\" ]; do sleep 0.02; done\nexit 3",
+            copy.replace('\'', "'\\''")
+        );
+        let mut child = launch_as(mode, &["-v", "--", "bash", "-c", &script])
+            .env("OUT", &out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(3), "{mode:?}: {err}");
+        assert_eq!(read(&out), "bye\n", "{mode:?}: {err}");
+        assert!(!err.contains("killing"), "{mode:?}: {err}");
     }
 }
 

@@ -370,7 +370,8 @@ pub fn run(mut sig: Signals, command: &[OsString], env: &[EnvChange], opts: &Opt
         "child exited; exiting with {code} once the other processes are gone"
     ));
     let deadline = life.leftovers_deadline();
-    stop_leftovers(&sig, &mut life.others, deadline, opts);
+    let stopping = life.stop != Stop::Idle;
+    stop_leftovers(&sig, &mut life.others, deadline, stopping, opts);
     ExitCode::from(code)
 }
 
@@ -575,14 +576,13 @@ impl<'a> Life<'a> {
     }
 
     /// Forwards signals and reaps until the child exits; returns how it
-    /// ended. A pre-stop hook still running then is killed: what it was
-    /// preparing for has happened. Signals read after the child ended are
-    /// left for the stopping of what it left behind.
+    /// ended. A pre-stop hook still running then is stopped with the rest:
+    /// what it was preparing for has happened. Signals read after the child
+    /// ended are left for the stopping of what it left behind.
     fn supervise(&mut self) -> Ended {
         loop {
             self.reap();
             if let Some(ended) = self.ended {
-                self.kill_hook();
                 return ended;
             }
             let next = [self.stop_deadline(), self.kill_at]
@@ -621,12 +621,17 @@ impl<'a> Life<'a> {
         match self.stop {
             Stop::Idle if steps => self.begin_stop(signo),
             Stop::Idle | Stop::Forwarded => self.forward_stop(signo),
-            Stop::Delaying { .. } | Stop::Hooking { .. } => {
+            Stop::Delaying { signo: first, .. } | Stop::Hooking { signo: first, .. } => {
                 log.step(format_args!(
                     "{} again: not waiting any longer",
                     name(signo)
                 ));
-                self.forward_stop(signo);
+                // The signal the stop was for, then this one, when it is
+                // another: none is lost.
+                self.forward_stop(first);
+                if signo != first {
+                    self.forward(signo);
+                }
             }
         }
     }
@@ -689,28 +694,21 @@ impl<'a> Life<'a> {
             Stop::Hooking { signo, until } if due(until) => {
                 let bound = self.opts.grace_period.unwrap_or(DEFAULT_HOOK_BOUND);
                 say(format_args!(
-                    "the pre-stop hook still runs after {}; killing it",
+                    "the pre-stop hook still runs after {}; stopping anyway",
                     humanize(bound)
                 ));
-                self.kill_hook();
+                // The hook is one of the others: SIGTERM now, SIGKILL when
+                // the grace period ends.
                 self.forward_stop(signo);
             }
             _ => {}
         }
         if due(self.kill_at) && self.ended.is_none() {
             self.kill_at = None;
-            let _ = sys::send(group(self.child), Signal::SIGKILL as i32);
+            // The others include the child, so the message names it too;
+            // the child is killed once more in case /proc could not be read.
             self.others.kill(&grace_over(self.opts));
-        }
-    }
-
-    /// Kills the pre-stop hook's process group, when the hook runs.
-    fn kill_hook(&mut self) {
-        if let Some(hook) = self.hook {
-            self.opts.log.step(format_args!(
-                "killing the pre-stop hook's process group {hook}"
-            ));
-            let _ = sys::send(group(hook), Signal::SIGKILL as i32);
+            let _ = sys::send(self.child, Signal::SIGKILL as i32);
         }
     }
 
@@ -767,13 +765,14 @@ impl<'a> Life<'a> {
         }
     }
 
-    /// Whom a signal is forwarded to: the child, or its group.
+    /// Whom a signal is forwarded to: the child, or with `--group` the
+    /// process group it is in now (it may have left the one it started in).
     fn target(&self) -> Pid {
-        if self.opts.group {
-            group(self.child)
-        } else {
-            self.child
+        if !self.opts.group {
+            return self.child;
         }
+        nix::unistd::getpgid(Some(self.child))
+            .map_or(self.child, |pgrp| Pid::from_raw(-pgrp.as_raw()))
     }
 
     /// Reaps every child that has ended: the command, the hook, orphans.
@@ -806,18 +805,21 @@ impl<'a> Life<'a> {
 }
 
 /// Once the child has exited, every other process of the container that
-/// has not had SIGTERM gets it; launch reaps until none is left, or until
-/// `deadline` or another stop signal, then SIGKILLs the rest and reaps what
+/// has not had SIGTERM gets it, one that appears while launch waits too;
+/// launch reaps until none is left, or until `deadline` or a stop signal
+/// (another one, when `stopping`), then SIGKILLs the rest and reaps what
 /// that ended.
-fn stop_leftovers(sig: &Signals, others: &mut Others, deadline: Option<Instant>, opts: &Options) {
-    reap_orphans(opts);
-    if !others.stop() {
-        return;
-    }
+fn stop_leftovers(
+    sig: &Signals,
+    others: &mut Others,
+    deadline: Option<Instant>,
+    stopping: bool,
+    opts: &Options,
+) {
     let mut poll = LEFTOVER_POLL;
     let why = 'waiting: loop {
         reap_orphans(opts);
-        if !others.any_left() {
+        if !others.stop() {
             return;
         }
         let now = Instant::now();
@@ -829,7 +831,12 @@ fn stop_leftovers(sig: &Signals, others: &mut Others, deadline: Option<Instant>,
         sig.wait([deadline, soon].into_iter().flatten().min());
         while let Some(signo) = sig.next() {
             if opts.rewrites.stops(signo) {
-                break 'waiting format!("{} again", name(signo));
+                let again = if stopping {
+                    "again"
+                } else {
+                    "while waiting for them"
+                };
+                break 'waiting format!("{} {again}", name(signo));
             }
         }
     };
@@ -879,11 +886,6 @@ fn signal_code(signo: i32) -> u8 {
         .checked_add(signo)
         .and_then(|code| u8::try_from(code).ok())
         .unwrap_or(u8::MAX)
-}
-
-/// The process group led by `pid`, as kill(2) names it.
-fn group(pid: Pid) -> Pid {
-    Pid::from_raw(-pid.as_raw())
 }
 
 /// A duration as a user would write it.

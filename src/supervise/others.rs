@@ -266,14 +266,19 @@ impl Others {
         walked(self.me).or_else(|| Some(descendants(self.me, listed(self.me)?)))
     }
 
-    /// True for the child and its process group while the child lives.
+    /// Of `all`, those spared while the child lives: the child and the
+    /// process group it is in (it started in its own, and may have moved).
     /// The stop signal was forwarded to the child (to the group with
     /// `--group`), and what runs in its group is its own to stop, as under
     /// tini: a shell's trap may stop its jobs in order, and a process the
     /// trap starts must not have a SIGTERM meant for the rest.
-    fn spared(&self, p: &Process) -> bool {
+    fn spared(&self, all: &[Process]) -> impl Fn(&Process) -> bool + use<> {
         let child = self.child.as_raw();
-        !self.child_gone && (p.pid == child || p.pgrp == child)
+        let group = all
+            .iter()
+            .find(|p| p.pid == child && !self.child_gone)
+            .map(|p| p.pgrp);
+        move |p| group.is_some_and(|group| p.pid == child || p.pgrp == group)
     }
 
     /// Sends SIGTERM, then SIGCONT for one that is stopped, to every process
@@ -287,16 +292,17 @@ impl Others {
             self.stop_blind();
             return self.any_left();
         };
+        let spared = self.spared(&all);
         let mut sent = Vec::new();
         let mut refused = Vec::new();
         let mut left = false;
         for p in all {
             let id = p.identity();
-            if self.refused.contains(&id) {
+            if self.refused.contains(&id) || spared(&p) {
                 continue;
             }
-            if p.zombie || self.spared(&p) || self.stopped.contains(&id) {
-                left |= !self.spared(&p);
+            if p.zombie || self.stopped.contains(&id) {
+                left = true;
                 continue;
             }
             match signal(&p, Signal::SIGTERM as i32) {
@@ -368,9 +374,11 @@ impl Others {
     /// are reaped; those launch may not signal are not counted.
     pub fn any_left(&self) -> bool {
         match self.in_sight() {
-            Some(all) => all
-                .iter()
-                .any(|p| !self.refused.contains(&p.identity()) && !self.spared(p)),
+            Some(all) => {
+                let spared = self.spared(&all);
+                all.iter()
+                    .any(|p| !self.refused.contains(&p.identity()) && !spared(p))
+            }
             None => sys::send(self.blind_target(), 0).is_ok(),
         }
     }
