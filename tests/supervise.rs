@@ -1084,6 +1084,27 @@ fn a_stop_signal_rewritten_to_nothing_starts_no_stop() {
     }
 }
 
+/// Runs `command` under launch with a 60 s stop delay and `GOT` set to
+/// `got`; once the child has written `$GOT.ready`, sends SIGTERM and waits
+/// until launch says the delay has begun. Returns launch, its PID, and the
+/// lines of its stderr (which must be read as long as it runs).
+fn in_the_stop_delay(mode: As, got: &Path, command: &[&str]) -> (Child, i32, StderrLines) {
+    let mut args = vec!["-v", "--stop-delay", "60s", "--"];
+    args.extend(command);
+    let mut child = launch_as(mode, &args)
+        .env("GOT", got)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = StderrLines::of(&mut child);
+    let ready = PathBuf::from(format!("{}.ready", got.display()));
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    let pid = launch_pid(&child, mode);
+    kill(pid, 15);
+    lines.wait_for("before stopping", Duration::from_secs(5));
+    (child, pid, lines)
+}
+
 #[test]
 fn another_stop_signal_during_the_delay_forwards_both() {
     for mode in modes() {
@@ -1098,20 +1119,7 @@ $SIG{INT} = sub { note("INT") };
 open my $f, ">", "$ENV{GOT}.ready"; close $f;
 sleep 1 while 1;
 "#;
-        let mut child = launch_as(
-            mode,
-            &["-v", "--stop-delay", "60s", "--", "perl", "-e", script],
-        )
-        .env("GOT", &got)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-        let lines = StderrLines::of(&mut child);
-        let ready = PathBuf::from(format!("{}.ready", got.display()));
-        eventually(Duration::from_secs(5), "the child", || ready.exists());
-        let pid = launch_pid(&child, mode);
-        kill(pid, 15);
-        lines.wait_for("before stopping", Duration::from_secs(5));
+        let (mut child, pid, _lines) = in_the_stop_delay(mode, &got, &["perl", "-e", script]);
         // SIGINT cuts the delay short: the SIGTERM the delay was for is
         // forwarded, then the SIGINT. (Pending together, the kernel hands
         // the child SIGINT first.)
@@ -1134,20 +1142,7 @@ fn a_stop_signal_after_the_stop_was_forwarded_is_forwarded_at_once() {
 trap 'n=$((n+1)); echo $n >> "$GOT"; [ $n -ge 2 ] && exit 0' TERM
 echo ready > "$GOT.ready"
 while :; do sleep 0.05 & wait $!; done"#;
-        let mut child = launch_as(
-            mode,
-            &["-v", "--stop-delay", "60s", "--", "bash", "-c", script],
-        )
-        .env("GOT", &got)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-        let lines = StderrLines::of(&mut child);
-        let ready = PathBuf::from(format!("{}.ready", got.display()));
-        eventually(Duration::from_secs(5), "the child", || ready.exists());
-        let pid = launch_pid(&child, mode);
-        kill(pid, 15);
-        lines.wait_for("before stopping", Duration::from_secs(5));
+        let (mut child, pid, _lines) = in_the_stop_delay(mode, &got, &["bash", "-c", script]);
         // The second cuts the delay short...
         kill(pid, 15);
         eventually(Duration::from_secs(5), "the first SIGTERM", || {
