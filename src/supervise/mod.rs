@@ -571,7 +571,7 @@ impl<'a> Life<'a> {
             kill_at: None,
             grace_ends: None,
             ended: None,
-            others: Others::new(child, opts.log),
+            others: Others::new(child, opts.group, opts.log),
         }
     }
 
@@ -713,22 +713,27 @@ impl<'a> Life<'a> {
     }
 
     /// Forwards a stop signal; the first one forwarded starts the grace
-    /// period, and every other process of the container gets SIGTERM.
+    /// period, and every other process of the container gets SIGTERM: just
+    /// before, so that what the child starts on the signal (a shell trap's
+    /// `bin/app stop`) is not in the list.
     fn forward_stop(&mut self, signo: i32) {
+        let first = self.stop != Stop::Forwarded;
+        if first {
+            self.others.stop();
+        }
         self.forward(signo);
         // A stopped process acts on the signal only once it is continued;
         // systemd sends SIGCONT after the stop signal too.
         if self.ended.is_none() {
             let _ = sys::send(self.target(), Signal::SIGCONT as i32);
         }
-        if self.stop != Stop::Forwarded {
+        if first {
             self.stop = Stop::Forwarded;
             self.kill_at = self
                 .opts
                 .grace_period
                 .and_then(|grace| Instant::now().checked_add(grace));
             self.grace_ends = self.kill_at;
-            self.others.stop();
         }
     }
 

@@ -1,5 +1,5 @@
 //! The rest of the container: every process launch can see besides itself
-//! and, while it lives, the child and its process group. As PID 1 that is the whole PID namespace (daemons that
+//! and its child. As PID 1 that is the whole PID namespace (daemons that
 //! left the child's process group, what `docker exec` started, orphans);
 //! otherwise, as a child subreaper, launch's descendants. tini and
 //! dumb-init leave them to the kernel, which SIGKILLs them when PID 1
@@ -226,6 +226,8 @@ pub struct Others {
     child: Pid,
     /// The child was reaped: its PID may be another process's now.
     child_gone: bool,
+    /// `--group`: the stop signal goes to the child's whole group.
+    group: bool,
     /// Those that had SIGTERM from launch, each once.
     stopped: HashSet<Identity>,
     /// Those launch may not signal: not waited for.
@@ -237,13 +239,14 @@ pub struct Others {
 
 impl Others {
     /// The others of `child`'s container.
-    pub fn new(child: Pid, log: Log) -> Self {
+    pub fn new(child: Pid, group: bool, log: Log) -> Self {
         let me = nix::unistd::getpid().as_raw();
         Others {
             me,
             init: me == 1,
             child,
             child_gone: false,
+            group,
             stopped: HashSet::new(),
             refused: HashSet::new(),
             stopped_blind: false,
@@ -266,25 +269,24 @@ impl Others {
         walked(self.me).or_else(|| Some(descendants(self.me, listed(self.me)?)))
     }
 
-    /// Of `all`, those spared while the child lives: the child and the
-    /// process group it is in (it started in its own, and may have moved).
-    /// The stop signal was forwarded to the child (to the group with
-    /// `--group`), and what runs in its group is its own to stop, as under
-    /// tini: a shell's trap may stop its jobs in order, and a process the
-    /// trap starts must not have a SIGTERM meant for the rest.
+    /// Of `all`, those spared while the child lives, as the stop signal
+    /// is forwarded to them: the child, and with `--group` the process
+    /// group it is in (it started in its own, and may have moved).
     fn spared(&self, all: &[Process]) -> impl Fn(&Process) -> bool + use<> {
         let child = self.child.as_raw();
+        let alive = !self.child_gone;
         let group = all
             .iter()
-            .find(|p| p.pid == child && !self.child_gone)
+            .find(|p| p.pid == child && alive && self.group)
             .map(|p| p.pgrp);
-        move |p| group.is_some_and(|group| p.pid == child || p.pgrp == group)
+        move |p| alive && (p.pid == child || Some(p.pgrp) == group)
     }
 
     /// Sends SIGTERM, then SIGCONT for one that is stopped, to every process
     /// in sight that has not had it from launch: not twice, as some take a
     /// second SIGTERM as "now, without cleaning up". Zombies are past
-    /// signals; the child and its group are spared while it lives. Returns whether any
+    /// signals; the child (and its group with `--group`) is spared while
+    /// it lives. Returns whether any
     /// process is left, as [`Others::any_left`] would say, from the same
     /// listing.
     pub fn stop(&mut self) -> bool {
