@@ -1541,15 +1541,31 @@ fn a_process_that_appears_while_leftovers_are_stopped_gets_sigterm_too() {
         let out = dir.path().join("copy");
         let _left = KillLeft(out.clone());
         // A leftover that answers SIGTERM by starting a copy of itself and
-        // exiting: the copy was not there when launch sent SIGTERM.
-        let copy = r#"( trap 'echo bye >> "$OUT"; exit 0' TERM; while :; do sleep 0.05 & wait $!; done ) & exit 0"#;
-        let script = format!(
-            "( trap '{}' TERM; touch \"$OUT.up\"; while :; do sleep 0.05 & wait $!; done ) &\n\
-             while [ ! -e \"$OUT.up\" ]; do sleep 0.02; done\nexit 3",
-            copy.replace('\'', "'\\''")
-        );
-        let mut child = launch_as(mode, &["-v", "--", "bash", "-c", &script])
+        // exiting: the copy was not there when launch sent SIGTERM. It
+        // starts with SIGTERM blocked, so that none is lost before its
+        // handler is set.
+        let leftover = r#"
+use POSIX;
+$SIG{TERM} = sub {
+    sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGTERM));
+    exec "perl", "-e", $ENV{COPY} unless fork;
+    exit 0;
+};
+open my $f, ">", "$ENV{OUT}.up"; close $f;
+sleep 1 while 1;
+"#;
+        let copy = r#"
+use POSIX;
+$SIG{TERM} = sub { open my $f, ">>", $ENV{OUT}; print $f "bye\n"; close $f; exit 0 };
+sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM));
+sleep 1 while 1;
+"#;
+        let script =
+            "perl -e \"$LEFTOVER\" &\nwhile [ ! -e \"$OUT.up\" ]; do sleep 0.02; done\nexit 3";
+        let mut child = launch_as(mode, &["-v", "--", "bash", "-c", script])
             .env("OUT", &out)
+            .env("LEFTOVER", leftover)
+            .env("COPY", copy)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -1558,6 +1574,76 @@ fn a_process_that_appears_while_leftovers_are_stopped_gets_sigterm_too() {
         assert_eq!(status.code(), Some(3), "{mode:?}: {err}");
         assert_eq!(read(&out), "bye\n", "{mode:?}: {err}");
         assert!(!err.contains("killing"), "{mode:?}: {err}");
+    }
+}
+
+#[test]
+fn with_group_the_childs_group_has_the_stop_signal_once() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("member");
+        let _left = KillLeft(out.clone());
+        // A member of the child's group notes each SIGTERM and exits half
+        // a second after the first, well after the child.
+        let member = r#"
+my $n = 0;
+$SIG{TERM} = sub { $n++; open my $f, ">>", $ENV{OUT}; print $f "TERM\n"; close $f };
+open my $f, ">", "$ENV{OUT}.ready"; close $f;
+sleep 1 until $n;
+select(undef, undef, undef, 0.5);
+exit 0;
+"#;
+        let script = "perl -e \"$MEMBER\" & trap 'exit 5' TERM; while :; do sleep 0.1; done";
+        let mut child = launch_as(
+            mode,
+            &[
+                "--group",
+                "--grace-period",
+                "5s",
+                "--",
+                "bash",
+                "-c",
+                script,
+            ],
+        )
+        .env("OUT", &out)
+        .env("MEMBER", member)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let ready = PathBuf::from(format!("{}.ready", out.display()));
+        eventually(Duration::from_secs(5), "the member", || ready.exists());
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(5), "{mode:?}");
+        assert_eq!(read(&out), "TERM\n", "{mode:?}");
+    }
+}
+
+#[test]
+fn after_the_grace_periods_sigkill_nothing_gets_sigterm() {
+    for mode in modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let script = "trap '' TERM; for i in $(seq 20); do sleep 30 & done; touch \"$READY\"; wait";
+        let mut child = launch_as(
+            mode,
+            &["-v", "--grace-period", "300ms", "--", "bash", "-c", script],
+        )
+        .env("READY", &ready)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        eventually(Duration::from_secs(5), "the child", || ready.exists());
+        kill(launch_pid(&child, mode), 15);
+        let status = finish(&mut child, Duration::from_secs(10));
+        let err = stderr_of(&mut child);
+        assert_eq!(status.code(), Some(137), "{mode:?}: {err}");
+        let (_, after) = err
+            .split_once("killing")
+            .unwrap_or_else(|| panic!("{mode:?}: nothing killed: {err}"));
+        assert!(!after.contains("SIGTERM"), "{mode:?}: {err}");
+        assert!(!after.contains("killing"), "{mode:?}: {err}");
     }
 }
 

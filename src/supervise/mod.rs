@@ -622,8 +622,9 @@ impl<'a> Life<'a> {
             Stop::Idle if steps => self.begin_stop(signo),
             Stop::Idle | Stop::Forwarded => self.forward_stop(signo),
             Stop::Delaying { signo: first, .. } | Stop::Hooking { signo: first, .. } => {
+                let again = if signo == first { " again" } else { "" };
                 log.step(format_args!(
-                    "{} again: not waiting any longer",
+                    "{}{again}: not waiting any longer",
                     name(signo)
                 ));
                 // The signal the stop was for, then this one, when it is
@@ -824,12 +825,14 @@ fn stop_leftovers(
     let mut poll = LEFTOVER_POLL;
     let why = 'waiting: loop {
         reap_orphans(opts);
-        if !others.stop() {
-            return;
-        }
+        // Past the deadline (the grace period ended while the child ran, and
+        // everything was killed), no SIGTERM is sent any more.
         let now = Instant::now();
         if deadline.is_some_and(|at| now >= at) {
             break grace_over(opts);
+        }
+        if !others.stop() {
+            return;
         }
         let soon = now.checked_add(poll);
         poll = poll.saturating_mul(2).min(LEFTOVER_POLL_MAX);
@@ -842,6 +845,11 @@ fn stop_leftovers(
                     "while waiting for them"
                 };
                 break 'waiting format!("{} {again}", name(signo));
+            }
+            if signo != Signal::SIGCHLD as i32 {
+                let signal = name(signo);
+                opts.log
+                    .step(format_args!("dropped {signal}: the child has exited"));
             }
         }
     };

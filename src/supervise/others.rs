@@ -234,6 +234,8 @@ pub struct Others {
     refused: HashSet<Identity>,
     /// Without a /proc to list them: SIGTERM was sent to them all at once.
     stopped_blind: bool,
+    /// [`Others::kill`] was called: a later call does not say it again.
+    killed: bool,
     log: Log,
 }
 
@@ -250,6 +252,7 @@ impl Others {
             stopped: HashSet::new(),
             refused: HashSet::new(),
             stopped_blind: false,
+            killed: false,
             log,
         }
     }
@@ -300,7 +303,15 @@ impl Others {
         let mut left = false;
         for p in all {
             let id = p.identity();
-            if self.refused.contains(&id) || spared(&p) {
+            if self.refused.contains(&id) {
+                continue;
+            }
+            if spared(&p) {
+                // With `--group` the child's group has the stop signal
+                // forwarded: it needs no SIGTERM when the child has exited.
+                if p.pid != self.child.as_raw() {
+                    self.stopped.insert(id);
+                }
                 continue;
             }
             if p.zombie || self.stopped.contains(&id) {
@@ -386,7 +397,7 @@ impl Others {
     }
 
     /// SIGKILLs every process in sight that is still running, saying
-    /// which and `why`. As PID 1 that is one `kill(-1)`; as a subreaper,
+    /// which and `why` the first time. As PID 1 that is one `kill(-1)`; as a subreaper,
     /// rounds of listing and killing until none is left, as a process may
     /// fork between being listed and being killed.
     pub fn kill(&mut self, why: &str) {
@@ -395,8 +406,11 @@ impl Others {
                 .filter(|p| !p.zombie && !refused.contains(&p.identity()))
                 .collect()
         };
+        let said = std::mem::replace(&mut self.killed, true);
         let Some(all) = self.in_sight() else {
-            crate::diag::say(format_args!("{why}; killing {}", self.blind_name()));
+            if !said {
+                crate::diag::say(format_args!("{why}; killing {}", self.blind_name()));
+            }
             let _ = sys::send(self.blind_target(), Signal::SIGKILL as i32);
             return;
         };
@@ -404,11 +418,13 @@ impl Others {
         if first.is_empty() {
             return;
         }
-        crate::diag::say(format_args!(
-            "{why}; killing {}: {}",
-            processes(first.len()),
-            names(first.iter())
-        ));
+        if !said {
+            crate::diag::say(format_args!(
+                "{why}; killing {}: {}",
+                processes(first.len()),
+                names(first.iter())
+            ));
+        }
         if self.init {
             let _ = sys::send(Pid::from_raw(-1), Signal::SIGKILL as i32);
             return;
