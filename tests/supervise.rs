@@ -1578,6 +1578,50 @@ sleep 1 while 1;
 }
 
 #[test]
+fn with_group_a_child_in_launchs_own_group_gets_the_signal_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("outer");
+    let _left = KillLeft(out.clone());
+    // The child joins launch's group, which the shell running launch
+    // leads: that shell must not have the child's SIGTERM.
+    let child = r#"
+$SIG{TERM} = sub { exit 7 };
+setpgrp(0, getpgrp(getppid())) or die "setpgrp: $!";
+open my $f, ">", "$ENV{OUT}.ready"; close $f;
+sleep 1 while 1;
+"#;
+    let outer = r#"
+trap 'echo outer >> "$OUT"' TERM
+"$LAUNCH" --group --grace-period 5s -- perl -e "$CHILD" &
+l=$!
+echo $l > "$OUT.pid"
+while :; do wait $l; c=$?; kill -0 $l 2>/dev/null || break; done
+echo $c > "$OUT.code"
+"#;
+    let mut shell = Command::new("setsid")
+        .args(["bash", "-c", outer])
+        .env("LAUNCH", launch_bin())
+        .env("OUT", &out)
+        .env("CHILD", child)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ready = PathBuf::from(format!("{}.ready", out.display()));
+    eventually(Duration::from_secs(5), "the child", || ready.exists());
+    let launch: i32 = read(&PathBuf::from(format!("{}.pid", out.display())))
+        .trim()
+        .parse()
+        .unwrap();
+    kill(launch, 15);
+    finish(&mut shell, Duration::from_secs(10));
+    assert_eq!(
+        read(&PathBuf::from(format!("{}.code", out.display()))),
+        "7\n"
+    );
+    assert_eq!(read(&out), "", "launch's own group had the signal");
+}
+
+#[test]
 fn with_group_the_childs_group_has_the_stop_signal_once() {
     for mode in modes() {
         let dir = tempfile::tempdir().unwrap();

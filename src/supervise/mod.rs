@@ -772,13 +772,16 @@ impl<'a> Life<'a> {
     }
 
     /// Whom a signal is forwarded to: the child, or with `--group` the
-    /// process group it is in now (it may have left the one it started in).
+    /// process group it is in now (it may have left the one it started in)
+    /// when that group may be signalled whole.
     fn target(&self) -> Pid {
         if !self.opts.group {
             return self.child;
         }
         nix::unistd::getpgid(Some(self.child))
-            .map_or(self.child, |pgrp| Pid::from_raw(-pgrp.as_raw()))
+            .ok()
+            .and_then(|pgrp| others::group_of_child(pgrp.as_raw()))
+            .map_or(self.child, |pgrp| Pid::from_raw(-pgrp))
     }
 
     /// Reaps every child that has ended: the command, the hook, orphans.

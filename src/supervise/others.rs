@@ -193,6 +193,14 @@ fn signal(p: &Process, signo: i32) -> Delivery {
     }
 }
 
+/// The process group `pgrp` the child is in, when `--group` may signal it
+/// as a whole: not launch's own group (which holds launch, and as a
+/// subreaper launch's parent), and not 0 or 1 (`kill(-1)` would be every
+/// process). `None` means the child alone.
+pub fn group_of_child(pgrp: i32) -> Option<i32> {
+    (pgrp > 1 && pgrp != nix::unistd::getpgrp().as_raw()).then_some(pgrp)
+}
+
 /// `PID (NAME)` of each, the first [`NAMED`] of them.
 fn names<'a>(all: impl ExactSizeIterator<Item = &'a Process>) -> String {
     let count = all.len();
@@ -281,7 +289,7 @@ impl Others {
         let group = all
             .iter()
             .find(|p| p.pid == child && alive && self.group)
-            .map(|p| p.pgrp);
+            .and_then(|p| group_of_child(p.pgrp));
         move |p| alive && (p.pid == child || Some(p.pgrp) == group)
     }
 
