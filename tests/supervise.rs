@@ -9,7 +9,7 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use common::launch_bin;
@@ -1074,12 +1074,18 @@ fn a_stop_signal_rewritten_to_nothing_starts_no_stop() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-        eventually(Duration::from_secs(5), "the child", || ready.exists());
-        kill(launch_pid(&child, mode), 15);
-        let status = finish(&mut child, Duration::from_secs(10));
+        let status = stop_once_ready(&mut child, mode, &ready, "the child");
         assert_eq!(status.code(), Some(5), "{mode:?}: the child was stopped");
         assert!(!hooked.exists(), "{mode:?}: the hook ran");
     }
+}
+
+/// Once `ready` exists (`what` is up), sends SIGTERM to launch and waits,
+/// at most 10 s, for it to exit.
+fn stop_once_ready(child: &mut Child, mode: As, ready: &Path, what: &str) -> ExitStatus {
+    eventually(Duration::from_secs(5), what, || ready.exists());
+    kill(launch_pid(child, mode), 15);
+    finish(child, Duration::from_secs(10))
 }
 
 /// Runs `command` under launch with a 60 s stop delay and `GOT` set to
@@ -1457,9 +1463,7 @@ fn a_setsid_daemon_gets_sigterm_when_the_stop_signal_is_forwarded() {
             .spawn()
             .unwrap();
         let pid_file = PathBuf::from(format!("{}.pid", out.display()));
-        eventually(Duration::from_secs(5), "the daemon", || pid_file.exists());
-        kill(launch_pid(&child, mode), 15);
-        let status = finish(&mut child, Duration::from_secs(10));
+        let status = stop_once_ready(&mut child, mode, &pid_file, "the daemon");
         assert_eq!(status.code(), Some(0), "{mode:?}");
         assert_eq!(read(&out), "bye\n", "{mode:?}");
     }
@@ -1486,9 +1490,7 @@ while :; do sleep 0.05 & wait $!; done"#;
             .spawn()
             .unwrap();
         let ready = PathBuf::from(format!("{}.ready", out.display()));
-        eventually(Duration::from_secs(5), "the child", || ready.exists());
-        kill(launch_pid(&child, mode), 15);
-        let status = finish(&mut child, Duration::from_secs(10));
+        let status = stop_once_ready(&mut child, mode, &ready, "the child");
         assert_eq!(status.code(), Some(0), "{mode:?}");
         assert_eq!(read(&out), "done\n".repeat(8), "{mode:?}");
     }
@@ -1526,9 +1528,7 @@ sleep 1 while 1;
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-        eventually(Duration::from_secs(5), "the child", || ready.exists());
-        kill(launch_pid(&child, mode), 15);
-        let status = finish(&mut child, Duration::from_secs(10));
+        let status = stop_once_ready(&mut child, mode, &ready, "the child");
         let err = stderr_of(&mut child);
         assert_eq!(status.code(), Some(7), "{mode:?}: {err}");
     }
@@ -1656,9 +1656,7 @@ exit 0;
         .spawn()
         .unwrap();
         let ready = PathBuf::from(format!("{}.ready", out.display()));
-        eventually(Duration::from_secs(5), "the member", || ready.exists());
-        kill(launch_pid(&child, mode), 15);
-        let status = finish(&mut child, Duration::from_secs(10));
+        let status = stop_once_ready(&mut child, mode, &ready, "the member");
         assert_eq!(status.code(), Some(5), "{mode:?}");
         assert_eq!(read(&out), "TERM\n", "{mode:?}");
     }
@@ -1678,9 +1676,7 @@ fn after_the_grace_periods_sigkill_nothing_gets_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-        eventually(Duration::from_secs(5), "the child", || ready.exists());
-        kill(launch_pid(&child, mode), 15);
-        let status = finish(&mut child, Duration::from_secs(10));
+        let status = stop_once_ready(&mut child, mode, &ready, "the child");
         let err = stderr_of(&mut child);
         assert_eq!(status.code(), Some(137), "{mode:?}: {err}");
         let (_, after) = err
